@@ -1,0 +1,199 @@
+"""Arena settings: every knob is read from the environment here, in one place.
+
+With no variables set the arena runs *embedded*: SQLite, generation tasks on an
+in-process thread pool, an in-process token channel and demo contenders. Setting
+``DATABASE_URL`` and ``REDIS_URL`` switches to *production*: PostgreSQL, Celery on Redis
+(workers are separate processes), Redis Streams for tokens, Redis for cache and limits.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    """A variable, or the content of the file named by ``NAME_FILE`` (for secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = env(name, "")
+    if not value:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = env(name, "")
+    return int(value) if value else default
+
+
+def envfloat(name: str, default: float) -> float:
+    value = env(name, "")
+    return float(value) if value else default
+
+
+DATABASE_URL = env("DATABASE_URL")
+REDIS_URL = env("REDIS_URL")
+EMBEDDED = not (DATABASE_URL or REDIS_URL)
+
+DEBUG = envbool("DEBUG", EMBEDDED)
+# The embedded default is for a laptop; production must bring its own key.
+SECRET_KEY = env("SECRET_KEY") or ("arena-embedded-insecure-key" if EMBEDDED or DEBUG else "")
+if not SECRET_KEY:
+    raise RuntimeError("SECRET_KEY must be set when DATABASE_URL or REDIS_URL is set")
+ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "arena",
+    "battles",
+    "ratings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "arena.urls"
+ASGI_APPLICATION = "arena.asgi.application"
+WSGI_APPLICATION = "arena.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+VAR_DIR = Path(env("ARENA_VAR_DIR", str(BASE_DIR / "var")))
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env("ARENA_SQLITE_PATH", str(VAR_DIR / "arena.sqlite3")),
+            # Web requests and generation threads write concurrently: WAL plus
+            # immediate transactions avoid "database is locked" under that load.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "arena",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "templates" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Static files are served by ServeStatic (async-capable) straight from the finders.
+SERVESTATIC_USE_FINDERS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "celery": {"level": "INFO"}},
+}
+
+# --- Celery (production) / in-process pool (embedded) ---------------------------------
+# Embedded mode runs the very same task functions on a thread pool in the web process.
+ARENA_INPROCESS_TASKS = envbool("ARENA_INPROCESS_TASKS", not REDIS_URL)
+ARENA_INPROCESS_WORKERS = envint("ARENA_INPROCESS_WORKERS", 32)
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Longer than the longest generation, so a task is redelivered only when its worker died.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("ARENA_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BEAT_SCHEDULE = {
+    "recompute-ratings": {
+        "task": "ratings.recompute_ratings_task",
+        "schedule": envfloat("ARENA_RATINGS_INTERVAL", 60.0),
+        "options": {"expires": envfloat("ARENA_RATINGS_INTERVAL", 60.0)},
+    },
+}
+
+# --- Token channel ----------------------------------------------------------------------
+ARENA_CHANNEL = env("ARENA_CHANNEL", "redis" if REDIS_URL else "memory")
+ARENA_STREAM_MAXLEN = envint("ARENA_STREAM_MAXLEN", 20000)
+ARENA_STREAM_TTL = envint("ARENA_STREAM_TTL", 3600)
+
+# --- Battles -----------------------------------------------------------------------------
+ARENA_MAX_PROMPT_CHARS = envint("ARENA_MAX_PROMPT_CHARS", 8000)
+ARENA_MAX_TURNS = envint("ARENA_MAX_TURNS", 10)
+ARENA_BLOCKED_TERMS = [t.strip().lower() for t in env("ARENA_BLOCKED_TERMS").split(",") if t]
+ARENA_BATTLES_PER_HOUR_PER_VOTER = envint("ARENA_BATTLES_PER_HOUR_PER_VOTER", 120)
+ARENA_BATTLES_PER_HOUR_PER_IP = envint("ARENA_BATTLES_PER_HOUR_PER_IP", 600)
+ARENA_FIRST_TOKEN_TIMEOUT = envfloat("ARENA_FIRST_TOKEN_TIMEOUT", 60.0)
+ARENA_IDLE_TIMEOUT = envfloat("ARENA_IDLE_TIMEOUT", 60.0)
+ARENA_GENERATION_TIMEOUT = envfloat("ARENA_GENERATION_TIMEOUT", 600.0)
+ARENA_GENERATION_RETRIES = envint("ARENA_GENERATION_RETRIES", 3)
+ARENA_RETRY_BACKOFF = envfloat("ARENA_RETRY_BACKOFF", 1.0)
+ARENA_BREAKER_FAILURES = envint("ARENA_BREAKER_FAILURES", 5)
+# Salt for hashing voter IPs: the raw address is never stored.
+ARENA_IP_SALT = env("ARENA_IP_SALT", SECRET_KEY)
+# Demo backends answer with a delay between tokens so streaming is visible.
+ARENA_DEMO_TOKEN_DELAY = envfloat("ARENA_DEMO_TOKEN_DELAY", 0.03)

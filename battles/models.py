@@ -1,0 +1,151 @@
+"""Battles, their turns, the two completions of each turn, and the vote."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from arena.models import Contender
+
+
+class Side(models.TextChoices):
+    A = "a", "A"
+    B = "b", "B"
+
+
+class BattleStatus(models.TextChoices):
+    GENERATING = "generating", "Generating"
+    READY = "ready", "Ready for a vote"
+    VOTED = "voted", "Voted"
+    FAILED = "failed", "Failed"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class Battle(models.Model):
+    """One blind comparison between two contenders; sides are assigned at random."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Anonymous voter id kept in the session, and a salted hash of the client IP.
+    voter = models.CharField(max_length=64, db_index=True)
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    contender_a = models.ForeignKey(Contender, on_delete=models.PROTECT, related_name="+")
+    contender_b = models.ForeignKey(Contender, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=BattleStatus.choices, default=BattleStatus.GENERATING
+    )
+    # Why the vote is kept out of the ratings (identity leak, failed generation, ...).
+    excluded_reason = models.CharField(max_length=200, blank=True)
+    # Set for votes loaded by `import_battles`: the source's own battle id, for idempotency.
+    source_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(contender_a=models.F("contender_b")),
+                name="battle_distinct_contenders",
+            ),
+            models.UniqueConstraint(
+                fields=["source_id"],
+                condition=~models.Q(source_id=""),
+                name="battle_unique_source_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+    def contender(self, side: str) -> Contender:
+        return self.contender_a if side == Side.A else self.contender_b
+
+
+class BattleCategory(models.Model):
+    """A category tag of a battle (coding, math, language_english, ...), one row per tag.
+
+    Kept as rows rather than a JSON list so that ratings can ``GROUP BY`` category in SQL.
+    ``overall`` is implicit and not stored.
+    """
+
+    battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="category_tags")
+    category = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["battle", "category"], name="battle_category_unique")
+        ]
+        indexes = [models.Index(fields=["category", "battle"])]
+
+
+class Turn(models.Model):
+    battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="turns")
+    index = models.PositiveIntegerField()
+    prompt = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["battle", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["battle", "index"], name="turn_unique_index")
+        ]
+
+
+class CompletionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    STREAMING = "streaming", "Streaming"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Completion(models.Model):
+    """One side's answer to one turn. Its uuid names the token stream."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="completions")
+    side = models.CharField(max_length=1, choices=Side.choices)
+    contender = models.ForeignKey(Contender, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=CompletionStatus.choices, default=CompletionStatus.PENDING
+    )
+    text = models.TextField(blank=True)
+    # The internal reason (kept for operators); voters see a generic, side-neutral message.
+    error = models.TextField(blank=True)
+    finish_reason = models.CharField(max_length=50, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    first_token_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Style features of the final text, for style-controlled ratings.
+    length_chars = models.PositiveIntegerField(null=True, blank=True)
+    header_count = models.PositiveIntegerField(null=True, blank=True)
+    list_count = models.PositiveIntegerField(null=True, blank=True)
+    bold_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["turn", "side"], name="completion_unique_side")
+        ]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (CompletionStatus.DONE, CompletionStatus.FAILED)
+
+
+class Outcome(models.TextChoices):
+    A = "a", "A is better"
+    B = "b", "B is better"
+    TIE = "tie", "Tie"
+    BOTH_BAD = "bothbad", "Both are bad"
+
+
+class Vote(models.Model):
+    """The one final vote of a battle (the one-to-one key enforces 'only once')."""
+
+    battle = models.OneToOneField(Battle, on_delete=models.CASCADE, related_name="vote")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    voter = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,0 +1,1 @@
+"""Rating snapshots (filled in by the ratings service)."""

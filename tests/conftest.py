@@ -1,3 +1,29 @@
-"""Shared test setup. Fixtures live in tests/fixtures/ and are registered here."""
+"""Shared test setup. Fixtures live in tests/fixtures/ and are registered here.
+
+The suite runs twice from ``make test``: embedded (SQLite, in-process tasks and channel)
+and production-like (``DATABASE_URL`` PostgreSQL + ``REDIS_URL``), where the tests marked
+``postgres`` also start real Celery worker and uvicorn processes.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
 
 pytest_plugins: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL")
+    for item in items:
+        if "postgres" in item.keywords and not (on_postgres and settings.REDIS_URL):
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # Rate limits and locks live in the cache (Redis in production mode): start clean.
+    cache.clear()
+    yield

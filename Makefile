@@ -1,0 +1,44 @@
+# Two commands: `make run` starts a working arena, `make test` runs every test.
+# Both create .venv and install what they need first.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arena
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test test-embedded test-postgres lint install
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Embedded arena: SQLite, in-process generation workers and token channel, demo contenders.
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Arena is running at http://$(HOST):$(PORT)/   (leaderboard: /leaderboard/, API docs: /api/docs)"
+	@echo ""
+	$(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT)
+
+# Every test, on SQLite and then on PostgreSQL + Redis with real worker processes.
+test: $(STAMP) lint test-embedded test-postgres
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy arena battles ratings
+
+test-embedded: $(STAMP)
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=arena-test-key \
+		$(PY) -m pytest -m "not browser"

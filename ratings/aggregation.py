@@ -1,0 +1,124 @@
+"""Eligible votes → per-category pair counts, aggregated by the database.
+
+One ``GROUP BY (category, contender_a, contender_b, outcome)`` query: the overall counts
+``UNION ALL`` the counts of each tagged category (a join on ``BattleCategory``). Votes are
+never loaded row by row; Python only sees one row per distinct cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db.models import CharField, Count, F, QuerySet, Value
+
+from arena.models import Contender
+from battles.models import BattleCategory, BattleStatus, Outcome, Vote
+from ratings.stats.counts import PairCounts
+
+OVERALL = "overall"
+EXCLUDE_TIES = "exclude_ties"
+
+
+@dataclass(frozen=True)
+class AggregatedVotes:
+    """Pair counts plus the contenders behind ``counts.models`` (same order)."""
+
+    counts: PairCounts
+    contender_ids: list[int]
+
+    @property
+    def votes(self) -> int:
+        """Eligible votes (battles in the overall category)."""
+        if OVERALL not in self.counts.categories:
+            return 0
+        return round(float(self.counts.n_battles[self.counts.category_index(OVERALL)]))
+
+
+def eligible_votes() -> QuerySet[Vote]:
+    """Votes that count for ratings: the battle is voted and not excluded."""
+    return Vote.objects.filter(battle__status=BattleStatus.VOTED, battle__excluded_reason="")
+
+
+def aggregation_query() -> QuerySet[Any, Any]:
+    """The single SQL query behind :func:`aggregate_votes` (also used for ``EXPLAIN``)."""
+    overall = (
+        eligible_votes()
+        .values(
+            cat=Value(OVERALL, output_field=CharField()),
+            a=F("battle__contender_a_id"),
+            b=F("battle__contender_b_id"),
+            out=F("outcome"),
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    tagged = (
+        BattleCategory.objects.filter(
+            battle__status=BattleStatus.VOTED,
+            battle__excluded_reason="",
+            battle__vote__isnull=False,
+        )
+        .values(
+            cat=F("category"),
+            a=F("battle__contender_a_id"),
+            b=F("battle__contender_b_id"),
+            out=F("battle__vote__outcome"),
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return overall.union(tagged, all=True)
+
+
+def aggregate_votes() -> AggregatedVotes:
+    """Count eligible votes per category and pair, plus the derived ``exclude_ties``.
+
+    Categories come out as ``overall``, ``exclude_ties``, then the tags in name order;
+    contenders in codename order (codenames are unique and stable across snapshots).
+    """
+    cells = list(aggregation_query())
+    ids = sorted({int(r["a"]) for r in cells} | {int(r["b"]) for r in cells})
+    codenames = dict(Contender.objects.filter(id__in=ids).values_list("id", "codename"))
+    ids.sort(key=lambda i: codenames[i])
+    index = {cid: k for k, cid in enumerate(ids)}
+    tags = sorted({str(r["cat"]) for r in cells} - {OVERALL})
+    categories = [OVERALL, *tags]
+    cat_index = {c: k for k, c in enumerate(categories)}
+
+    shape = (len(categories), len(ids), len(ids))
+    wins = np.zeros(shape)
+    ties = np.zeros(shape)
+    bothbad = np.zeros(shape)
+    for r in cells:
+        c, a, b, n = cat_index[str(r["cat"])], index[r["a"]], index[r["b"]], r["n"]
+        out = r["out"]
+        if out == Outcome.A:
+            wins[c, a, b] += n
+        elif out == Outcome.B:
+            wins[c, b, a] += n
+        else:
+            ties[c, a, b] += n
+            ties[c, b, a] += n
+            if out == Outcome.BOTH_BAD:
+                bothbad[c, a, b] += n
+                bothbad[c, b, a] += n
+
+    if cells:
+        # exclude_ties: the overall decisive votes only, placed right after overall.
+        wins = np.insert(wins, 1, wins[0], axis=0)
+        ties = np.insert(ties, 1, 0.0, axis=0)
+        bothbad = np.insert(bothbad, 1, 0.0, axis=0)
+        categories.insert(1, EXCLUDE_TIES)
+    else:
+        categories = []
+        wins = ties = bothbad = np.zeros((0, 0, 0))
+    counts = PairCounts(
+        models=[codenames[i] for i in ids],
+        categories=categories,
+        wins=wins,
+        ties=ties,
+        bothbad=bothbad,
+    )
+    return AggregatedVotes(counts=counts, contender_ids=ids)

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-pytest_plugins: list[str] = ["tests.fixtures.production"]
+pytest_plugins: list[str] = ["tests.fixtures.production", "tests.fixtures.backends"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,1 @@
+"""Real HTTP servers that speak the model providers' wire protocols, for tests and demos."""

@@ -1,0 +1,242 @@
+"""What the fake provider servers share: threading, request records, scenarios, I/O.
+
+The scenario is chosen by the requested model id, optionally with an argument after a
+dash: ``ok``, ``slow`` (``slow-0.2`` = seconds per token), ``http500``, ``http429``,
+``http400``, ``auth``, ``flaky`` (``flaky-3`` = fail 3 times, alternating 500/429, then
+succeed; counted per server and model id), ``cut`` (the body ends cleanly mid-answer
+without a finish), ``drop`` (the connection is dropped mid-chunk), ``malformed``
+(broken JSON in the stream), ``hang`` (never answers), ``hang-headers`` (headers, then
+nothing), ``stall`` (one token, then nothing), ``reasoning`` (thinking deltas, then the
+answer), ``stream-error`` (an error event mid-stream).
+"""
+
+import argparse
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+
+SCENARIOS = (
+    "ok",
+    "slow",
+    "http500",
+    "http429",
+    "http400",
+    "auth",
+    "flaky",
+    "cut",
+    "drop",
+    "malformed",
+    "hang",
+    "hang-headers",
+    "stall",
+    "reasoning",
+    "stream-error",
+)
+# How long a hanging scenario holds its connection at most (it ends early on shutdown).
+HANG_SECONDS = 60.0
+_TOKEN = re.compile(r"\S+\s*")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    arg: str = ""
+
+    @classmethod
+    def parse(cls, model: str) -> "Scenario":
+        for name in sorted(SCENARIOS, key=len, reverse=True):
+            if model == name:
+                return cls(name)
+            if model.startswith(name + "-"):
+                return cls(name, model[len(name) + 1 :])
+        return cls("ok")
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The parts of a request the answer is derived from."""
+
+    messages: list[tuple[str, str]]
+    system: str = ""
+
+    @property
+    def user_turns(self) -> int:
+        return sum(1 for role, _ in self.messages if role == "user")
+
+    def answer(self, padding: int = 0) -> str:
+        """An answer that shows which history the server saw: turn count and last prompt."""
+        last = next((text for role, text in reversed(self.messages) if role == "user"), "")
+        text = (
+            f"Answer to user turn {self.user_turns} of {len(self.messages)} messages: "
+            f"you said {last!r}."
+        )
+        if self.system:
+            text += f" System: {self.system}."
+        if padding:
+            text += " Counting: " + " ".join(str(i) for i in range(1, padding + 1)) + "."
+        return text
+
+    def tokens(self, padding: int = 0) -> list[str]:
+        return _TOKEN.findall(self.answer(padding))
+
+
+@dataclass
+class FakeServer:
+    """A provider server on 127.0.0.1 running in a background thread."""
+
+    handler: type["FakeHandler"]
+    api_key: str | None = None
+    port: int = 0
+    host: str = "127.0.0.1"
+    url_suffix: ClassVar[str] = ""
+    requests: list[RecordedRequest] = field(default_factory=list)
+    _attempts: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _httpd: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        return f"http://{self.host}:{self._httpd.server_address[1]}{self.url_suffix}"
+
+    def start(self) -> "FakeServer":
+        self._httpd = ThreadingHTTPServer((self.host, self.port), self.handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def reset(self) -> None:
+        """Forget recorded requests and flaky counters (between tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._attempts.clear()
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def attempt(self, model: str) -> int:
+        """Count one more request for ``model``; returns the 1-based attempt number."""
+        with self._lock:
+            self._attempts[model] = self._attempts.get(model, 0) + 1
+            return self._attempts[model]
+
+    def serve_forever(self) -> None:
+        self.start()
+        print(f"listening on {self.base_url}", flush=True)
+        try:
+            assert self._thread is not None
+            self._thread.join()
+        except KeyboardInterrupt:
+            self.stop()
+
+
+class FakeHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with chunked streams, like real providers behind a proxy."""
+
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def fake(self) -> FakeServer:
+        return self.server.fake  # type: ignore[attr-defined,no-any-return]
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+        pass
+
+    def read_json(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self.fake.record(
+            RecordedRequest(
+                method=self.command,
+                path=self.path,
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
+            )
+        )
+        return body
+
+    def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def start_stream(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+
+    def write_chunk(self, text: str) -> None:
+        data = text.encode()
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def drop_mid_chunk(self, text: str) -> None:
+        """Announce a chunk, send half of it and close: a connection lost in transit."""
+        data = text.encode()
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data[: len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
+    def hang(self) -> None:
+        self.fake.stopping.wait(HANG_SECONDS)
+        self.close_connection = True
+
+    def flaky_fails(self, scenario: Scenario, model: str) -> int | None:
+        """The status a ``flaky`` request fails with, or None once it has failed enough."""
+        failures = int(scenario.arg or 2)
+        attempt = self.fake.attempt(model)
+        if attempt > failures:
+            return None
+        return 500 if attempt % 2 else 429
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep unless the server is shutting down; False when it is."""
+        return not self.fake.stopping.wait(seconds)
+
+
+def main(make_server: Callable[[int, str | None], FakeServer], description: str) -> None:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--api-key", default=None, help="require this key (default: any)")
+    args = parser.parse_args()
+    make_server(args.port, args.api_key).serve_forever()

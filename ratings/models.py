@@ -38,9 +38,7 @@ class RatingSnapshot(models.Model):
 
     def categories(self) -> list[str]:
         """Categories with rows, ``overall`` first, then in the order they were stored."""
-        return list(
-            self.category_results.order_by("position").values_list("category", flat=True)
-        )
+        return list(self.category_results.order_by("position").values_list("category", flat=True))
 
     def visible_rows(self, category: str, *, staff: bool) -> QuerySet[RatingRow]:
         """Rows of one category in rank order; unrevealed codenames only for staff."""
@@ -63,8 +61,9 @@ class RatingRow(models.Model):
     category = models.CharField(max_length=64)
     contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="+")
     rating = models.FloatField()
-    ci_lower = models.FloatField()
-    ci_upper = models.FloatField()
+    # Null when the snapshot was computed without intervals (``--ci none``).
+    ci_lower = models.FloatField(null=True, blank=True)
+    ci_upper = models.FloatField(null=True, blank=True)
     rank = models.PositiveIntegerField()
     rank_ub = models.PositiveIntegerField()
     votes = models.PositiveBigIntegerField()
@@ -87,12 +86,12 @@ class RatingRow(models.Model):
         return {
             "name": display_name(c, staff=staff),
             "rating": round(self.rating, 2),
-            "ci_lower": round(self.ci_lower, 2),
-            "ci_upper": round(self.ci_upper, 2),
+            "ci_lower": _round(self.ci_lower, 2),
+            "ci_upper": _round(self.ci_upper, 2),
             "rank": self.rank,
             "rank_ub": self.rank_ub,
             "votes": self.votes,
-            "win_rate": None if self.win_rate is None else round(self.win_rate, 4),
+            "win_rate": _round(self.win_rate, 4),
             "revealed": c.is_revealed,
         }
 
@@ -114,6 +113,8 @@ class CategoryResult(models.Model):
     contenders = models.JSONField(default=list)
     win_rate = models.JSONField(default=list)
     battles = models.JSONField(default=list)
+    # Notes from the fit (e.g. a ridge was needed because the graph is not connected).
+    warnings = models.JSONField(default=list)
 
     class Meta:
         constraints = [
@@ -140,8 +141,8 @@ class RecomputeLease(models.Model):
     @classmethod
     def claim(cls, holder: str, ttl: timedelta) -> bool:
         now = timezone.now()
-        cls.objects.get_or_create(pk=1)
-        claimed = cls.objects.filter(pk=1, held_until__lt=now).update(
+        cls.objects.get_or_create(pk=1, defaults={"held_until": now})
+        claimed = cls.objects.filter(pk=1, held_until__lte=now).update(
             held_until=now + ttl, holder=holder
         )
         return claimed == 1
@@ -161,3 +162,7 @@ def display_name(contender: Contender, *, staff: bool) -> str:
 def revealed_q(prefix: str = "") -> Q:
     """Contenders whose real name is public (mirrors ``Contender.is_revealed``)."""
     return Q(**{f"{prefix}revealed_at__isnull": False}) & ~Q(**{f"{prefix}public_name": ""})
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

@@ -1,0 +1,188 @@
+"""Recompute the ratings: aggregate votes in SQL, fit, write one snapshot."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from arena.models import Contender
+from battles.models import Vote
+from ratings.aggregation import AggregatedVotes, aggregate_votes
+from ratings.models import CategoryResult, RatingRow, RatingSnapshot, RecomputeLease
+from ratings.stats.leaderboard import CiMethod, Progress, compute_leaderboard
+from ratings.stats.matrices import battle_counts, pairwise_win_rates
+
+logger = logging.getLogger(__name__)
+
+# Longer than any recompute; a worker that dies holding the lease frees it after this.
+LEASE_TTL = timedelta(minutes=10)
+
+
+class RecomputeBusy(Exception):
+    """Another recompute holds the lease."""
+
+
+class UnknownAnchor(ValueError):
+    """The anchor names no contender."""
+
+
+@dataclass(frozen=True)
+class RecomputeOptions:
+    ci: CiMethod = "sandwich"
+    rounds: int = 100
+    seed: int | None = None
+    # (codename or public name, rating)
+    anchor: tuple[str, float] | None = None
+    min_votes: int = 0
+
+
+def newest_vote() -> tuple[int, Any]:
+    """Id and time of the newest vote (eligible or not): a cheap indexed lookup."""
+    row = Vote.objects.aggregate(last_id=Max("id"), last_at=Max("created_at"))
+    return int(row["last_id"] or 0), row["last_at"]
+
+
+def has_new_votes() -> bool:
+    """Whether any vote arrived since the latest snapshot."""
+    latest = RatingSnapshot.latest_or_none()
+    if latest is None:
+        return Vote.objects.exists()
+    return Vote.objects.filter(id__gt=latest.last_vote_id).exists()
+
+
+def resolve_anchor(anchor: tuple[str, float] | None) -> tuple[str, float] | None:
+    """Map a codename or public name to the codename the counts use."""
+    if anchor is None:
+        return None
+    name, rating = anchor
+    found = (
+        Contender.objects.filter(codename=name).first()
+        or Contender.objects.filter(public_name=name).first()
+    )
+    if found is None:
+        raise UnknownAnchor(f"no contender with codename or public name {name!r}")
+    return found.codename, rating
+
+
+def recompute_ratings(
+    options: RecomputeOptions | None = None,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> RatingSnapshot | None:
+    """Write a new snapshot, or return ``None`` when no vote arrived since the last one.
+
+    Raises :class:`RecomputeBusy` when another recompute is running.
+    """
+    opts = options or RecomputeOptions()
+    anchor = resolve_anchor(opts.anchor)
+    holder = uuid.uuid4().hex
+    if not RecomputeLease.claim(holder, LEASE_TTL):
+        raise RecomputeBusy("another ratings recompute is running")
+    try:
+        if not force and not has_new_votes():
+            return None
+        started = time.perf_counter()
+        # Read the newest vote *before* aggregating: a vote landing mid-way is then
+        # newer than the snapshot and triggers the next run.
+        last_id, last_at = newest_vote()
+        agg = aggregate_votes()
+        aggregated_s = time.perf_counter() - started
+        board = compute_leaderboard(
+            agg.counts,
+            ci=opts.ci,
+            rounds=opts.rounds,
+            seed=opts.seed,
+            anchor=anchor,
+            min_votes=opts.min_votes,
+            progress=progress,
+        )
+        method = {
+            **board["method"],
+            "aggregate_s": round(aggregated_s, 4),
+            "fit_s": round(time.perf_counter() - started - aggregated_s, 4),
+        }
+        snapshot = _write_snapshot(agg, board, method, last_id, last_at, started)
+        logger.info(
+            "ratings snapshot %s: %s votes, %d categories in %.2fs",
+            snapshot.pk,
+            snapshot.votes,
+            len(agg.counts.categories),
+            snapshot.duration_s,
+        )
+        return snapshot
+    finally:
+        RecomputeLease.release(holder)
+
+
+@transaction.atomic
+def _write_snapshot(
+    agg: AggregatedVotes,
+    board: dict[str, Any],
+    method: dict[str, Any],
+    last_id: int,
+    last_at: Any,
+    started: float,
+) -> RatingSnapshot:
+    ids = dict(zip(agg.counts.models, agg.contender_ids, strict=True))
+    snapshot = RatingSnapshot.objects.create(
+        method=method, votes=agg.votes, last_vote_id=last_id, last_vote_at=last_at
+    )
+    rows: list[RatingRow] = []
+    results: list[CategoryResult] = []
+    for position, (category, entry) in enumerate(board["categories"].items()):
+        for r in entry["rows"]:
+            rows.append(
+                RatingRow(
+                    snapshot=snapshot,
+                    category=category,
+                    contender_id=ids[r["model"]],
+                    rating=r["rating"],
+                    ci_lower=r["ci_lower"],
+                    ci_upper=r["ci_upper"],
+                    rank=r["rank"],
+                    rank_ub=r["rank_ub"],
+                    votes=r["votes"],
+                    win_rate=r["win_rate"],
+                )
+            )
+        results.append(_category_result(snapshot, agg, category, position, entry))
+    RatingRow.objects.bulk_create(rows, batch_size=2000)
+    CategoryResult.objects.bulk_create(results)
+    snapshot.duration_s = time.perf_counter() - started
+    snapshot.computed_at = timezone.now()
+    snapshot.save(update_fields=["duration_s", "computed_at"])
+    return snapshot
+
+
+def _category_result(
+    snapshot: RatingSnapshot,
+    agg: AggregatedVotes,
+    category: str,
+    position: int,
+    entry: dict[str, Any],
+) -> CategoryResult:
+    """The plot matrices of one category, restricted to its rated contenders (rank order)."""
+    index = {name: k for k, name in enumerate(agg.counts.models)}
+    order = [index[r["model"]] for r in entry["rows"]]
+    battles = battle_counts(agg.counts, category)[order][:, order]
+    rates = pairwise_win_rates(agg.counts, category, ties_as_half=True)[order][:, order]
+    return CategoryResult(
+        snapshot=snapshot,
+        category=category,
+        position=position,
+        votes=entry["votes"],
+        contenders=[agg.contender_ids[k] for k in order],
+        battles=[[int(x) for x in row] for row in battles],
+        win_rate=[[None if math.isnan(x) else round(float(x), 4) for x in row] for row in rates],
+        warnings=list(entry.get("warnings", [])),
+    )

@@ -2,9 +2,10 @@
 
 import uuid
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
+from arena.backends.base import Message
 from arena.models import Contender
 
 
@@ -60,6 +61,38 @@ class Battle(models.Model):
     def contender(self, side: str) -> Contender:
         return self.contender_a if side == Side.A else self.contender_b
 
+    def latest_turn(self) -> "Turn":
+        # .all() so that a prefetch (get_battle) answers without another query.
+        turns = list(self.turns.all())
+        if not turns:
+            raise Turn.DoesNotExist(f"battle {self.pk} has no turns")
+        return max(turns, key=lambda turn: turn.index)
+
+    @staticmethod
+    def refresh_status(battle_id: uuid.UUID) -> str:
+        """Move a generating battle to ready or failed from its latest turn's completions.
+
+        Both sides may finish at the same moment; the row lock makes exactly one of them
+        do the transition, seeing the other's committed status.
+        """
+        with transaction.atomic():
+            battle = Battle.objects.select_for_update().get(pk=battle_id)
+            if battle.status != BattleStatus.GENERATING:
+                return battle.status
+            statuses = set(
+                Completion.objects.filter(turn=battle.latest_turn()).values_list(
+                    "status", flat=True
+                )
+            )
+            if CompletionStatus.FAILED in statuses:
+                battle.status = BattleStatus.FAILED
+            elif statuses == {CompletionStatus.DONE}:
+                battle.status = BattleStatus.READY
+            else:
+                return battle.status
+            battle.save(update_fields=["status", "updated_at"])
+            return battle.status
+
 
 class BattleCategory(models.Model):
     """A category tag of a battle (coding, math, language_english, ...), one row per tag.
@@ -77,6 +110,9 @@ class BattleCategory(models.Model):
         ]
         indexes = [models.Index(fields=["category", "battle"])]
 
+    def __str__(self) -> str:
+        return self.category
+
 
 class Turn(models.Model):
     battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="turns")
@@ -89,6 +125,9 @@ class Turn(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["battle", "index"], name="turn_unique_index")
         ]
+
+    def __str__(self) -> str:
+        return f"turn {self.index} of {self.battle_id}"
 
 
 class CompletionStatus(models.TextChoices):
@@ -130,9 +169,31 @@ class Completion(models.Model):
             models.UniqueConstraint(fields=["turn", "side"], name="completion_unique_side")
         ]
 
+    def __str__(self) -> str:
+        return f"side {self.side} of turn {self.turn_id}"
+
     @property
     def is_finished(self) -> bool:
         return self.status in (CompletionStatus.DONE, CompletionStatus.FAILED)
+
+    def conversation(self) -> list[Message]:
+        """This side's own history: earlier prompts with *its own* answers, then the prompt.
+
+        Each side sees only what it said itself, as if it were the only model in the chat.
+        """
+        turn = self.turn
+        earlier = {
+            c.turn_id: c.text
+            for c in Completion.objects.filter(
+                turn__battle_id=turn.battle_id, turn__index__lt=turn.index, side=self.side
+            )
+        }
+        messages: list[Message] = []
+        for previous in Turn.objects.filter(battle_id=turn.battle_id, index__lt=turn.index):
+            messages.append(Message("user", previous.prompt))
+            messages.append(Message("assistant", earlier.get(previous.pk, "")))
+        messages.append(Message("user", turn.prompt))
+        return messages
 
 
 class Outcome(models.TextChoices):
@@ -149,3 +210,6 @@ class Vote(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     voter = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.outcome} in {self.battle_id}"

@@ -1,0 +1,168 @@
+"""What the battles domain does: start a battle, add a turn, vote, look a battle up.
+
+The web layer calls these and nothing else. Every error is an ``ArenaError`` whose
+message is safe to show a voter: it never says which side or model is which.
+"""
+
+import random
+import secrets
+from functools import partial
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+
+from battles.categories import categorise
+from battles.checks import check_prompt, check_rate_limits
+from battles.dispatch import enqueue_generation
+from battles.errors import BadRequest, Conflict, Forbidden, NotFound
+from battles.leaks import leak_reason, leaking_sides
+from battles.models import (
+    Battle,
+    BattleCategory,
+    BattleStatus,
+    Completion,
+    CompletionStatus,
+    Outcome,
+    Side,
+    Turn,
+    Vote,
+)
+from battles.sampling import sample_pair
+
+_SYSTEM_RNG = secrets.SystemRandom()
+
+WAIT_MESSAGE = "Wait until both answers have finished."
+FAILED_MESSAGE = "This battle failed and cannot be voted on. Please start a new battle."
+
+
+def start_battle(
+    *, voter: str, ip_hash: str, prompt: str, rng: random.Random | None = None
+) -> Battle:
+    """Check the prompt and limits, draw two contenders, write the battle, start both sides."""
+    check_prompt(prompt)
+    check_rate_limits(voter=voter, ip_hash=ip_hash)
+    first, second = sample_pair(rng)
+    # Sides are random per battle, independent of the draw order.
+    if (rng or _SYSTEM_RNG).random() < 0.5:
+        first, second = second, first
+    with transaction.atomic():
+        battle = Battle.objects.create(
+            voter=voter, ip_hash=ip_hash, contender_a=first, contender_b=second
+        )
+        _create_turn(battle, 0, prompt)
+    return battle
+
+
+def add_turn(*, battle_id: UUID, voter: str, prompt: str) -> Turn:
+    """A follow-up prompt to both sides of an unvoted battle whose last answers are done."""
+    check_prompt(prompt)
+    with transaction.atomic():
+        battle = _own_battle(battle_id, voter, lock=True)
+        if battle.status == BattleStatus.VOTED:
+            raise Conflict("This battle has been voted on. Start a new battle to keep chatting.")
+        if battle.status in (BattleStatus.FAILED, BattleStatus.ABANDONED):
+            raise Conflict("This battle has ended. Please start a new battle.")
+        latest = battle.latest_turn()
+        if _latest_statuses(latest) != {CompletionStatus.DONE}:
+            raise Conflict(WAIT_MESSAGE)
+        if latest.index + 1 >= settings.ARENA_MAX_TURNS:
+            raise Conflict(
+                f"A battle has at most {settings.ARENA_MAX_TURNS} turns. "
+                "Vote now, or start a new battle."
+            )
+        check_rate_limits(voter=voter, ip_hash=battle.ip_hash)
+        turn = _create_turn(battle, latest.index + 1, prompt)
+        battle.status = BattleStatus.GENERATING
+        battle.save(update_fields=["status", "updated_at"])
+    return turn
+
+
+def cast_vote(*, battle_id: UUID, voter: str, outcome: str) -> Vote:
+    """Record the one final vote; the battle becomes ``voted`` in the same transaction.
+
+    Categories are stored and identity leaks detected now, when the conversation is final.
+    """
+    if outcome not in Outcome.values:
+        raise BadRequest("Choose one of: a, b, tie, bothbad.")
+    with transaction.atomic():
+        battle = _own_battle(battle_id, voter, lock=True)
+        if battle.status == BattleStatus.VOTED:
+            raise Conflict("You have already voted in this battle.")
+        if battle.status == BattleStatus.ABANDONED:
+            raise Conflict("This battle has ended and cannot be voted on.")
+        turns = list(battle.turns.order_by("index"))
+        statuses = _latest_statuses(turns[-1])
+        if battle.status == BattleStatus.FAILED or CompletionStatus.FAILED in statuses:
+            raise Conflict(FAILED_MESSAGE)
+        if statuses != {CompletionStatus.DONE}:
+            raise Conflict(WAIT_MESSAGE)
+        try:
+            # A savepoint, so the unique constraint (the final guard against a racing
+            # second vote) can fail without breaking the outer transaction.
+            with transaction.atomic():
+                vote = Vote.objects.create(battle=battle, outcome=outcome, voter=voter)
+        except IntegrityError as exc:
+            raise Conflict("You have already voted in this battle.") from exc
+        battle.status = BattleStatus.VOTED
+        if not battle.excluded_reason:
+            battle.excluded_reason = _leak_reason(battle)
+        battle.save(update_fields=["status", "excluded_reason", "updated_at"])
+        tags = categorise([turn.prompt for turn in turns])
+        BattleCategory.objects.bulk_create(
+            [BattleCategory(battle=battle, category=tag) for tag in sorted(tags)],
+            ignore_conflicts=True,
+        )
+    return vote
+
+
+def get_battle(*, battle_id: UUID, voter: str) -> Battle:
+    """The voter's own battle with its turns (in order) and their completions (a, b)."""
+    return _own_battle(battle_id, voter, lock=False)
+
+
+def _own_battle(battle_id: UUID, voter: str, *, lock: bool) -> Battle:
+    rows = Battle.objects.select_related("contender_a", "contender_b")
+    if lock:
+        # Lock only the battle row, not the contenders joined in.
+        rows = rows.select_for_update(of=("self",))
+    else:
+        rows = rows.prefetch_related(
+            Prefetch(
+                "turns",
+                queryset=Turn.objects.order_by("index").prefetch_related(
+                    Prefetch("completions", queryset=Completion.objects.order_by("side"))
+                ),
+            )
+        )
+    try:
+        battle = rows.get(pk=battle_id)
+    except (Battle.DoesNotExist, ValueError) as exc:
+        raise NotFound("This battle does not exist.") from exc
+    if battle.voter != voter:
+        raise Forbidden("This battle belongs to someone else.")
+    return battle
+
+
+def _latest_statuses(turn: Turn) -> set[str]:
+    return set(turn.completions.values_list("status", flat=True))
+
+
+def _create_turn(battle: Battle, index: int, prompt: str) -> Turn:
+    """A turn with one pending completion per side, each generated once the rows commit."""
+    turn = Turn.objects.create(battle=battle, index=index, prompt=prompt)
+    for side in (Side.A, Side.B):
+        completion = Completion.objects.create(
+            turn=turn, side=side, contender=battle.contender(side)
+        )
+        transaction.on_commit(partial(enqueue_generation, completion.id))
+    return turn
+
+
+def _leak_reason(battle: Battle) -> str:
+    answers = [
+        (c.side, c.text, battle.contender(c.side))
+        for c in Completion.objects.filter(turn__battle=battle, status=CompletionStatus.DONE)
+    ]
+    return leak_reason(leaking_sides(answers))

@@ -1,0 +1,209 @@
+"""Generating one completion: the worker side of a battle.
+
+``run_generation`` claims the completion, streams that side's answer from its backend into
+the token channel, and stores the final text, timings, token counts and style features in
+the database (once, at the end: the database never sees per-token writes). Transient
+errors before the first token are retried with exponential backoff; anything after the
+first token, or permanent, fails the completion with its reason kept for operators.
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from arena.backends import build_request, get_backend
+from arena.backends.base import Backend, BackendError, Delta, Finished, GenerationRequest
+from battles import breaker
+from battles.channel import get_channel, stream_key
+from battles.models import Battle, Completion, CompletionStatus
+from battles.style import style_features
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Claim:
+    completion: Completion
+    # The started_at this run wrote; final writes are conditional on it, so a run that
+    # lost its claim to a redelivered task cannot overwrite the newer run's result.
+    lease: datetime
+    restarted: bool
+
+
+@dataclass
+class _Answer:
+    text: str
+    finished: Finished
+
+
+def run_generation(completion_id: UUID) -> None:
+    """Generate, publish and store one completion; a no-op when it is already finished."""
+    claim = _claim(completion_id)
+    if claim is None:
+        return
+    completion = claim.completion
+    key = stream_key(completion.id)
+    channel = get_channel()
+    if claim.restarted:
+        # A worker died mid-stream: viewers drop the partial text, we start over.
+        channel.publish(key, "reset")
+    try:
+        answer = _stream_answer(claim, lambda text: channel.publish(key, "delta", text))
+    except BackendError as exc:
+        ok, status = _store_failure(claim, exc.reason), CompletionStatus.FAILED
+    except Exception as exc:  # a bug must not leave the battle generating forever
+        logger.exception("generation of completion %s crashed", completion.id)
+        ok = _store_failure(claim, f"internal error: {type(exc).__name__}: {exc}")
+        status = CompletionStatus.FAILED
+    else:
+        ok, status = _store_answer(claim, answer), CompletionStatus.DONE
+    if not ok:
+        logger.warning("completion %s was claimed by a newer run; result dropped", completion.id)
+        return
+    if status == CompletionStatus.DONE:
+        breaker.record_success(completion.contender_id)
+    else:
+        breaker.record_failure(completion.contender_id)
+    # The battle status before the end entry: a viewer that sees both ends can vote.
+    Battle.refresh_status(completion.turn.battle_id)
+    channel.publish(key, "end", status)
+
+
+def _claim(completion_id: UUID) -> _Claim | None:
+    """Atomically take the completion: pending -> streaming, or restart a dead run's stream."""
+    lease = timezone.now()
+    rows = Completion.objects.filter(pk=completion_id)
+    if rows.filter(status=CompletionStatus.PENDING).update(
+        status=CompletionStatus.STREAMING, started_at=lease
+    ):
+        restarted = False
+    elif rows.filter(status=CompletionStatus.STREAMING).update(
+        started_at=lease, first_token_at=None
+    ):
+        restarted = True
+    else:
+        return None  # done, failed or gone: a duplicate delivery
+    completion = Completion.objects.select_related("turn", "contender").get(pk=completion_id)
+    return _Claim(completion=completion, lease=lease, restarted=restarted)
+
+
+def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
+    completion = claim.completion
+    contender = completion.contender
+    request = build_request(contender, completion.conversation())
+    backend = get_backend(contender.backend)
+    timeout = settings.ARENA_GENERATION_TIMEOUT
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    while True:
+        Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
+        parts: list[str] = []
+        try:
+            bounded = _bounded(request, deadline)
+            finished = _consume(backend, bounded, deadline, claim, parts, publish)
+        except BackendError as exc:
+            if time.monotonic() >= deadline:
+                raise BackendError(f"timed out after {timeout:g}s: {exc.reason}") from exc
+            if parts or not exc.transient or attempt >= settings.ARENA_GENERATION_RETRIES:
+                raise
+            delay = settings.ARENA_RETRY_BACKOFF * 2**attempt
+            if time.monotonic() + delay >= deadline:
+                raise BackendError(f"timed out after {timeout:g}s: {exc.reason}") from exc
+            logger.info(
+                "completion %s: transient error (%s), retry %d in %.1fs",
+                completion.id, exc.reason, attempt + 1, delay,
+            )
+            time.sleep(delay)
+            attempt += 1
+            continue
+        text = "".join(parts)
+        if not text.strip():
+            raise BackendError(f"empty answer (finish reason {finished.reason!r})")
+        return _Answer(text=text, finished=finished)
+
+
+def _bounded(request: GenerationRequest, deadline: float) -> GenerationRequest:
+    """The request with its wait limits cut to the time left, so a hang cannot outlive it."""
+    left = max(deadline - time.monotonic(), 0.001)
+    return replace(
+        request,
+        first_token_timeout=min(request.first_token_timeout, left),
+        idle_timeout=min(request.idle_timeout, left),
+    )
+
+
+def _consume(
+    backend: Backend,
+    request: GenerationRequest,
+    deadline: float,
+    claim: _Claim,
+    parts: list[str],
+    publish: Callable[[str], object],
+) -> Finished:
+    """Publish every delta and collect it into ``parts``; the backend's ``Finished``."""
+    events: Iterator[Delta | Finished] = backend.stream(request)
+    try:
+        for event in events:
+            if time.monotonic() > deadline:
+                raise BackendError("generation took too long", transient=False)
+            if isinstance(event, Finished):
+                return event
+            if not event.text:
+                continue
+            if not parts:
+                # One write at the first token: operators (and tests) see a live stream.
+                Completion.objects.filter(
+                    pk=claim.completion.pk, started_at=claim.lease
+                ).update(first_token_at=timezone.now())
+            parts.append(event.text)
+            publish(event.text)
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # releases the HTTP connection when we stop early
+    raise BackendError("stream ended without a finish", transient=True)
+
+
+def _store_answer(claim: _Claim, answer: _Answer) -> bool:
+    style = style_features(answer.text)
+    finished = answer.finished
+    return bool(
+        _claimed(claim).update(
+            status=CompletionStatus.DONE,
+            text=answer.text,
+            error="",
+            finish_reason=finished.reason[:50],
+            input_tokens=finished.input_tokens,
+            output_tokens=finished.output_tokens,
+            finished_at=timezone.now(),
+            length_chars=style.length_chars,
+            header_count=style.header_count,
+            list_count=style.list_count,
+            bold_count=style.bold_count,
+        )
+    )
+
+
+def _store_failure(claim: _Claim, reason: str) -> bool:
+    logger.warning(
+        "completion %s (%s) failed: %s", claim.completion.id, claim.completion.contender, reason
+    )
+    return bool(
+        _claimed(claim).update(
+            status=CompletionStatus.FAILED, error=reason, finished_at=timezone.now()
+        )
+    )
+
+
+def _claimed(claim: _Claim) -> QuerySet[Completion]:
+    """The completion row, only while this run still holds the claim."""
+    return Completion.objects.filter(
+        pk=claim.completion.pk, status=CompletionStatus.STREAMING, started_at=claim.lease
+    )

@@ -1,0 +1,14 @@
+"""Celery tasks of the battles app. Tasks take ids and call one domain function."""
+
+from uuid import UUID
+
+from celery import shared_task
+
+from battles.generation import run_generation
+
+
+# acks_late: a worker killed mid-stream leaves the message unacknowledged, so it is
+# redelivered; run_generation restarts such a generation without duplicating text.
+@shared_task(name="battles.generate_completion_task", acks_late=True, ignore_result=True)
+def generate_completion_task(completion_id: str) -> None:
+    run_generation(UUID(completion_id))

@@ -59,7 +59,7 @@ def reset_breaker(contender_id: int) -> None:
 
 @admin.action(description="Reset circuit breaker (outage → active)")
 def reset_breaker_action(
-    modeladmin: admin.ModelAdmin[Contender], request: HttpRequest, queryset: QuerySet[Contender]
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contender]
 ) -> None:
     for contender_id in queryset.values_list("pk", flat=True):
         reset_breaker(contender_id)

@@ -35,7 +35,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TurnInline(ReadOnlyInline):
     model = Turn
-    fields = readonly_fields = ["index", "prompt", "answers"]
+    fields = ("index", "prompt", "answers")
+    readonly_fields = ("index", "prompt", "answers")
 
     @admin.display(description="Answers (side, contender, status, error, text)")
     def answers(self, turn: Turn) -> str:
@@ -52,7 +53,8 @@ class TurnInline(ReadOnlyInline):
 
 class CategoryInline(ReadOnlyInline):
     model = BattleCategory
-    fields = readonly_fields = ["category"]
+    fields = ("category",)
+    readonly_fields = ("category",)
     show_change_link = False
 
 

@@ -1,0 +1,53 @@
+"""Rating numerics: Bradley-Terry, intervals, ranks, online Elo, style control.
+
+Pure functions over numpy arrays; no Django, no I/O.
+"""
+
+from ratings.stats.bradley_terry import (
+    DEFAULT_RIDGE,
+    BradleyTerryFit,
+    comparison_components,
+    fit_bradley_terry,
+    to_rating_scale,
+)
+from ratings.stats.counts import (
+    A_WINS,
+    B_WINS,
+    BOTH_BAD,
+    TIE,
+    PairCounts,
+    counts_from_battles,
+)
+from ratings.stats.elo import online_elo
+from ratings.stats.exceptions import ConvergenceError, RegularizationWarning
+from ratings.stats.intervals import BootstrapResult, bootstrap_bradley_terry, sandwich_covariance
+from ratings.stats.leaderboard import category_leaderboard, compute_leaderboard
+from ratings.stats.matrices import battle_counts, pairwise_win_rates, predicted_win_rates
+from ratings.stats.ranks import rank_by_rating, rank_upper_bound
+
+__all__ = [
+    "A_WINS",
+    "BOTH_BAD",
+    "B_WINS",
+    "DEFAULT_RIDGE",
+    "TIE",
+    "BootstrapResult",
+    "BradleyTerryFit",
+    "ConvergenceError",
+    "PairCounts",
+    "RegularizationWarning",
+    "battle_counts",
+    "bootstrap_bradley_terry",
+    "category_leaderboard",
+    "comparison_components",
+    "compute_leaderboard",
+    "counts_from_battles",
+    "fit_bradley_terry",
+    "online_elo",
+    "pairwise_win_rates",
+    "predicted_win_rates",
+    "rank_by_rating",
+    "rank_upper_bound",
+    "sandwich_covariance",
+    "to_rating_scale",
+]

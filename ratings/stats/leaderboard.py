@@ -1,0 +1,209 @@
+"""Per-category leaderboards (ratings, intervals, ranks) from pair counts."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+from scipy.stats import norm
+
+from ratings.stats.bradley_terry import fit_bradley_terry, to_rating_scale
+from ratings.stats.counts import FloatArray, PairCounts
+from ratings.stats.exceptions import RegularizationWarning
+from ratings.stats.intervals import bootstrap_bradley_terry, sandwich_covariance
+from ratings.stats.ranks import rank_by_rating, rank_upper_bound
+
+CiMethod = Literal["sandwich", "bootstrap", "none"]
+Progress = Callable[[int, int, str], None]
+
+SCALE, BASE, INIT = 400.0, 10.0, 1000.0
+HESSIAN_RIDGE = 1e-5
+
+
+def compute_leaderboard(
+    counts: PairCounts,
+    *,
+    ci: CiMethod = "sandwich",
+    rounds: int = 100,
+    seed: int | None = None,
+    anchor: tuple[str, float] | None = None,
+    min_votes: int = 0,
+    progress: Progress | None = None,
+    significance: float = 0.05,
+) -> dict[str, Any]:
+    """Bradley-Terry leaderboard of every category in ``counts``.
+
+    Parameters
+    ----------
+    counts : PairCounts
+        Aggregated outcomes.
+    ci : {"sandwich", "bootstrap", "none"}
+        Interval method. With "none", ``ci_lower``/``ci_upper`` are ``None`` and
+        ``rank_ub`` equals ``rank``.
+    rounds : int
+        Bootstrap replicates.
+    seed : int, optional
+        Bootstrap seed (reproducible when given).
+    anchor : (str, float), optional
+        Pin this contender to this rating; otherwise ratings average 1000. Intervals
+        are then for the difference to the anchor (which has a zero-width interval).
+    min_votes : int
+        Rows of contenders with fewer votes in a category are left out (they still
+        take part in the fit, so the threshold does not move anyone else's rating).
+    progress : callable, optional
+        Called as ``progress(done, total, category)`` after each category.
+    significance : float
+        Two-sided level of the intervals (0.05 gives 95% intervals).
+
+    Returns
+    -------
+    dict
+        ``{"method": {...}, "categories": {name: {"votes", "rows", "warnings"}}}``;
+        rows are sorted by rating, highest first.
+    """
+    if ci not in ("sandwich", "bootstrap", "none"):
+        raise ValueError(f"unknown ci method {ci!r}")
+    method: dict[str, Any] = {
+        "model": "bradley_terry",
+        "ci": ci,
+        "rounds": rounds if ci == "bootstrap" else None,
+        "seed": seed,
+        "significance": significance,
+        "anchor": None if anchor is None else {"model": anchor[0], "rating": anchor[1]},
+        "min_votes": min_votes,
+        "scale": SCALE,
+        "base": BASE,
+        "init": INIT,
+        "ties": "half a win each way (both bad included)",
+        "hessian_ridge": HESSIAN_RIDGE,
+        "resample": "multinomial" if ci == "bootstrap" else None,
+    }
+    result: dict[str, Any] = {"method": method, "categories": {}}
+    for k, category in enumerate(counts.categories):
+        seed_c = None if seed is None else seed + k
+        result["categories"][category] = category_leaderboard(
+            counts,
+            category,
+            ci=ci,
+            rounds=rounds,
+            seed=seed_c,
+            anchor=anchor,
+            min_votes=min_votes,
+            significance=significance,
+        )
+        if progress is not None:
+            progress(k + 1, len(counts.categories), category)
+    return result
+
+
+def category_leaderboard(
+    counts: PairCounts,
+    category: str,
+    *,
+    ci: CiMethod = "sandwich",
+    rounds: int = 100,
+    seed: int | None = None,
+    anchor: tuple[str, float] | None = None,
+    min_votes: int = 0,
+    significance: float = 0.05,
+) -> dict[str, Any]:
+    """One category of :func:`compute_leaderboard` (same parameters)."""
+    c = counts.category_index(category)
+    votes_all = counts.votes[c]
+    active = np.flatnonzero(votes_all > 0)
+    notes: list[str] = []
+    entry: dict[str, Any] = {
+        "votes": round(float(counts.n_battles[c])),
+        "rows": [],
+        "warnings": notes,
+    }
+    if active.size < 2:
+        notes.append("fewer than two contenders have votes; nothing to rate")
+        return entry
+    names = [counts.models[m] for m in active]
+    wins = counts.wins[c][np.ix_(active, active)]
+    ties = counts.ties[c][np.ix_(active, active)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RegularizationWarning)
+        fit = fit_bradley_terry(wins, ties)
+    notes.extend(str(w.message) for w in caught)
+    theta = fit.params
+    anchor_idx = _anchor_index(names, anchor, notes)
+    ratings = to_rating_scale(theta, scale=SCALE, base=BASE, init=INIT)
+    if anchor_idx is not None and anchor is not None:
+        ratings += anchor[1] - ratings[anchor_idx]
+    lower, upper = _intervals(
+        wins, ties, theta, fit.ridge, ratings, anchor_idx, ci, rounds, seed, significance, notes
+    )
+    votes = votes_all[active]
+    score = wins.sum(axis=1) + 0.5 * ties.sum(axis=1)
+    shown = np.flatnonzero(votes >= min_votes)
+    rank = rank_by_rating(ratings[shown])
+    rank_ub = (
+        rank if lower is None or upper is None else rank_upper_bound(lower[shown], upper[shown])
+    )
+    rows: list[dict[str, Any]] = []
+    for pos, m in enumerate(shown):
+        rows.append(
+            {
+                "model": names[m],
+                "rating": float(ratings[m]),
+                "ci_lower": None if lower is None else float(lower[m]),
+                "ci_upper": None if upper is None else float(upper[m]),
+                "rank": int(rank[pos]),
+                "rank_ub": int(rank_ub[pos]),
+                "votes": round(float(votes[m])),
+                "win_rate": float(score[m] / votes[m]),
+            }
+        )
+    rows.sort(key=lambda row: (-float(row["rating"]), str(row["model"])))
+    entry["rows"] = rows
+    return entry
+
+
+def _anchor_index(
+    names: list[str], anchor: tuple[str, float] | None, notes: list[str]
+) -> int | None:
+    if anchor is None:
+        return None
+    if anchor[0] not in names:
+        notes.append(f"anchor {anchor[0]!r} has no votes here; ratings are centred on {INIT:g}")
+        return None
+    return names.index(anchor[0])
+
+
+def _intervals(
+    wins: FloatArray,
+    ties: FloatArray,
+    theta: FloatArray,
+    ridge: float,
+    ratings: FloatArray,
+    anchor_idx: int | None,
+    ci: CiMethod,
+    rounds: int,
+    seed: int | None,
+    significance: float,
+    notes: list[str],
+) -> tuple[FloatArray | None, FloatArray | None]:
+    factor = SCALE / math.log(BASE)
+    if ci == "none":
+        return None, None
+    if ci == "sandwich":
+        cov = sandwich_covariance(wins, ties, theta, ridge=ridge, hessian_ridge=HESSIAN_RIDGE)
+        var = np.diag(cov).copy()
+        if anchor_idx is not None:
+            var = var + cov[anchor_idx, anchor_idx] - 2.0 * cov[:, anchor_idx]
+        half = float(norm.ppf(1.0 - significance / 2.0)) * np.sqrt(np.maximum(var, 0.0)) * factor
+        return ratings - half, ratings + half
+    boot = bootstrap_bradley_terry(wins, ties, theta, rounds=rounds, seed=seed, ridge=ridge)
+    if boot.n_regularized:
+        notes.append(f"{boot.n_regularized} of {rounds} bootstrap replicates needed a ridge")
+    samples = to_rating_scale(boot.params, scale=SCALE, base=BASE, init=INIT)
+    if anchor_idx is not None:
+        samples = samples - samples[:, [anchor_idx]] + ratings[anchor_idx]
+    lower = np.quantile(samples, significance / 2.0, axis=0)
+    upper = np.quantile(samples, 1.0 - significance / 2.0, axis=0)
+    return lower, upper

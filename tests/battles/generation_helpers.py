@@ -1,0 +1,59 @@
+"""Helpers for the battle-engine tests: battles with pending completions, stream reading."""
+
+import asyncio
+import random
+from typing import Any
+
+from arena.models import BackendKind, Contender
+from battles.actions import start_battle
+from battles.channel import START, Entry, get_channel, stream_key
+from battles.models import Battle, Completion
+
+# One loop for the whole session: the Redis channel keeps one async client per loop.
+_LOOP = asyncio.new_event_loop()
+
+
+def make_contender(codename: str, **fields: Any) -> Contender:
+    defaults: dict[str, Any] = {"backend": BackendKind.DEMO, "provider_model": "concise"}
+    return Contender.objects.create(codename=codename, **{**defaults, **fields})
+
+
+def openai_contenders(base_url: str, scenario_a: str, scenario_b: str = "ok") -> list[Contender]:
+    return [
+        make_contender(
+            "left-one", backend=BackendKind.OPENAI, base_url=base_url, provider_model=scenario_a
+        ),
+        make_contender(
+            "right-one", backend=BackendKind.OPENAI, base_url=base_url, provider_model=scenario_b
+        ),
+    ]
+
+
+def new_battle(prompt: str = "Name three rivers.", voter: str = "voter-1") -> Battle:
+    """A battle through the real entry point; in a ``db`` test its tasks never enqueue."""
+    return start_battle(voter=voter, ip_hash="ip-1", prompt=prompt, rng=random.Random(7))
+
+
+def completion_of(battle: Battle, codename: str, turn: int = 0) -> Completion:
+    return Completion.objects.get(turn__battle=battle, turn__index=turn, contender__codename=codename)
+
+
+def stream_entries(completion: Completion) -> list[Entry]:
+    """Everything published on the completion's token stream, in order."""
+
+    async def read() -> list[Entry]:
+        found = await get_channel().read({stream_key(completion.id): START}, block_ms=1)
+        return [entry for _, entry in found]
+
+    return _LOOP.run_until_complete(read())
+
+
+def shown_text(entries: list[Entry]) -> str:
+    """What a viewer shows after replaying ``entries``: deltas since the last reset."""
+    text = ""
+    for entry in entries:
+        if entry.kind == "reset":
+            text = ""
+        elif entry.kind == "delta":
+            text += entry.text
+    return text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models
@@ -52,6 +53,54 @@ class RatingSnapshot(models.Model):
             return 0
         rows = self.rows.filter(category=category)
         return rows.exclude(revealed_q("contender__")).count()
+
+    def leaderboard(self, category: str, *, staff: bool) -> dict[str, Any]:
+        """The JSON shape of one category: what the API returns and the page renders."""
+        result = self.category_results.filter(category=category).first()
+        rows = self.visible_rows(category, staff=staff)
+        return {
+            "computed_at": self.computed_at.isoformat(),
+            "method": self.public_method(staff=staff),
+            "votes": self.votes,
+            "category": category,
+            "category_votes": 0 if result is None else result.votes,
+            "categories": self.categories(),
+            "hidden": self.hidden_count(category, staff=staff),
+            # Fit notes may name contenders (an unrevealed anchor): staff only.
+            "warnings": result.warnings if result is not None and staff else [],
+            "rows": [row.to_dict(staff=staff) for row in rows],
+        }
+
+    def public_method(self, *, staff: bool) -> dict[str, Any]:
+        """The method parameters, with the anchor named as this viewer may see it."""
+        method = dict(self.method)
+        anchor = method.get("anchor")
+        if isinstance(anchor, dict) and not staff:
+            found = Contender.objects.filter(codename=anchor.get("model")).first()
+            name = display_name(found, staff=False) if found else ""
+            method["anchor"] = {**anchor, "model": name or "(unrevealed contender)"}
+        return method
+
+    def history(
+        self, category: str, contender_ids: list[int], *, snapshots: int = 100
+    ) -> dict[int, list[tuple[datetime, float]]]:
+        """Ratings of these contenders in the last ``snapshots`` snapshots up to this one."""
+        recent = RatingSnapshot.objects.filter(computed_at__lte=self.computed_at).order_by(
+            "-computed_at", "-id"
+        )[:snapshots]
+        points = (
+            RatingRow.objects.filter(
+                category=category,
+                contender_id__in=contender_ids,
+                snapshot__in=list(recent.values_list("id", flat=True)),
+            )
+            .order_by("snapshot__computed_at")
+            .values_list("contender_id", "snapshot__computed_at", "rating")
+        )
+        series: dict[int, list[tuple[datetime, float]]] = {c: [] for c in contender_ids}
+        for contender_id, at, rating in points:
+            series[contender_id].append((at, rating))
+        return series
 
 
 class RatingRow(models.Model):
@@ -123,6 +172,27 @@ class CategoryResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} of snapshot {self.snapshot_id}"
+
+    def visible_matrices(self, *, staff: bool) -> VisibleMatrices:
+        """The matrices without the rows and columns of contenders this viewer may not see."""
+        by_id = Contender.objects.in_bulk(self.contenders)
+        keep = [
+            k
+            for k, cid in enumerate(self.contenders)
+            if cid in by_id and (staff or by_id[cid].is_revealed)
+        ]
+        return VisibleMatrices(
+            names=[display_name(by_id[self.contenders[k]], staff=staff) for k in keep],
+            win_rate=[[self.win_rate[i][j] for j in keep] for i in keep],
+            battles=[[self.battles[i][j] for j in keep] for i in keep],
+        )
+
+
+@dataclass(frozen=True)
+class VisibleMatrices:
+    names: list[str]
+    win_rate: list[list[float | None]]
+    battles: list[list[int]]
 
 
 class RecomputeLease(models.Model):

@@ -35,7 +35,9 @@ def new_battle(prompt: str = "Name three rivers.", voter: str = "voter-1") -> Ba
 
 
 def completion_of(battle: Battle, codename: str, turn: int = 0) -> Completion:
-    return Completion.objects.get(turn__battle=battle, turn__index=turn, contender__codename=codename)
+    return Completion.objects.get(
+        turn__battle=battle, turn__index=turn, contender__codename=codename
+    )
 
 
 def stream_entries(completion: Completion) -> list[Entry]:

@@ -1,3 +1,100 @@
-from ninja import Router
+"""The battles JSON API: session, battles, turns, votes, and the live event stream.
 
-router = Router(tags=["battles"])
+Every operation runs as the session's anonymous voter; unsafe methods need the CSRF
+token from ``GET /api/session`` in an ``X-CSRFToken`` header.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponseBase
+from django.middleware.csrf import get_token
+from ninja import Router, Status
+from ninja.errors import HttpError
+from ninja.utils import check_csrf
+
+from battles import actions, views
+from battles.schemas import (
+    BattleOut,
+    ErrorOut,
+    PromptIn,
+    RevealOut,
+    SessionOut,
+    VoteIn,
+    battle_dict,
+    reveal_dict,
+)
+from battles.voters import get_voter, ip_hash
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CSRF_FAILED = "CSRF check failed: send the token from GET /api/session as the X-CSRFToken header."
+
+
+class VoterSession:
+    """Authenticates as the session's voter (created on first use); checks CSRF on writes."""
+
+    def __call__(self, request: HttpRequest) -> str:
+        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            raise HttpError(403, CSRF_FAILED)
+        return get_voter(request)
+
+
+router = Router(tags=["battles"], auth=VoterSession())
+
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 403, 404, 409, 429, 503)}
+
+
+@router.get("/session", response=SessionOut, auth=None)
+def session(request: HttpRequest) -> dict[str, str]:
+    """Start (or continue) an anonymous session; returns the CSRF token for writes."""
+    get_voter(request)
+    return {"csrf_token": get_token(request)}
+
+
+@router.post("/battles", response={201: BattleOut, **ERRORS})
+def create_battle(request: HttpRequest, payload: PromptIn) -> Status[dict[str, Any]]:
+    """Ask two anonymous models the same prompt."""
+    battle = actions.start_battle(voter=request.auth, ip_hash=ip_hash(request), prompt=payload.prompt)
+    return Status(201, battle_dict(battle))
+
+
+@router.get("/battles/{battle_id}", response={200: BattleOut, **ERRORS})
+def battle_detail(request: HttpRequest, battle_id: UUID) -> dict[str, Any]:
+    """The battle as its voter sees it: names only after the vote."""
+    return battle_dict(actions.get_battle(battle_id=battle_id, voter=request.auth))
+
+
+@router.get(
+    "/battles/{battle_id}/events",
+    auth=None,
+    response={200: None, **ERRORS},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Server-sent events of the latest turn: `delta` "
+                '`{"side","text"}`, `reset` `{"side"}`, `end` `{"side","status"}`, '
+                "then `done`. Resume with `Last-Event-ID`.",
+                "content": {"text/event-stream": {}},
+            }
+        }
+    },
+)
+async def battle_events(request: HttpRequest, battle_id: UUID) -> HttpResponseBase:
+    """Both answers of the latest turn, live, labelled only ``a`` and ``b``."""
+    return await views.battle_events(request, battle_id)
+
+
+@router.post("/battles/{battle_id}/turns", response={201: BattleOut, **ERRORS})
+def create_turn(
+    request: HttpRequest, battle_id: UUID, payload: PromptIn
+) -> Status[dict[str, Any]]:
+    """Continue the conversation: each model answers with its own history."""
+    turn = actions.add_turn(battle_id=battle_id, voter=request.auth, prompt=payload.prompt)
+    return Status(201, battle_dict(turn.battle))
+
+
+@router.post("/battles/{battle_id}/vote", response={200: RevealOut, **ERRORS})
+def vote(request: HttpRequest, battle_id: UUID, payload: VoteIn) -> dict[str, Any]:
+    """Vote once, after both answers finished; reveals who was who."""
+    cast = actions.cast_vote(battle_id=battle_id, voter=request.auth, outcome=payload.outcome)
+    return reveal_dict(cast.battle)

@@ -1,3 +1,12 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
-urlpatterns: list = []
+from battles import views
+
+app_name = "battles"
+
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+    path("battles/<uuid:battle_id>/", views.battle_page, name="battle"),
+    path("battles/<uuid:battle_id>/turns/", views.follow_up, name="follow_up"),
+    path("battles/<uuid:battle_id>/vote/", views.vote, name="vote"),
+]

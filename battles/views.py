@@ -1,0 +1,226 @@
+"""Pages (home, battle) with plain-form fallbacks, and the live SSE stream of a battle."""
+
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from battles import actions
+from battles.channel import START, get_channel, stream_key
+from battles.errors import ArenaError
+from battles.models import Completion, Outcome, Turn
+from battles.schemas import battle_dict
+from battles.voters import aget_existing_voter, get_voter, ip_hash
+
+# --- Pages ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    """The prompt box; the form posts here when JavaScript is off."""
+    if request.method == "GET":
+        return _render_home(request)
+    prompt = request.POST.get("prompt", "")
+    try:
+        battle = actions.start_battle(
+            voter=get_voter(request), ip_hash=ip_hash(request), prompt=prompt
+        )
+    except ArenaError as exc:
+        return _render_home(request, prompt=prompt, error=exc.message, status=exc.status)
+    return redirect("battles:battle", battle_id=battle.id)
+
+
+def battle_page(request: HttpRequest, battle_id: UUID) -> HttpResponse:
+    try:
+        battle = actions.get_battle(battle_id=battle_id, voter=get_voter(request))
+    except ArenaError as exc:
+        return _render_error(request, exc)
+    return _render_battle(request, battle_dict(battle))
+
+
+@require_POST
+def follow_up(request: HttpRequest, battle_id: UUID) -> HttpResponse:
+    prompt = request.POST.get("prompt", "")
+    try:
+        actions.add_turn(battle_id=battle_id, voter=get_voter(request), prompt=prompt)
+    except ArenaError as exc:
+        return _rerender_battle(request, battle_id, exc, prompt=prompt)
+    return redirect("battles:battle", battle_id=battle_id)
+
+
+@require_POST
+def vote(request: HttpRequest, battle_id: UUID) -> HttpResponse:
+    outcome = request.POST.get("outcome", "")
+    if outcome not in Outcome.values:
+        return _rerender_battle(request, battle_id, ArenaError("Choose one of the vote buttons."))
+    try:
+        actions.cast_vote(battle_id=battle_id, voter=get_voter(request), outcome=outcome)
+    except ArenaError as exc:
+        return _rerender_battle(request, battle_id, exc)
+    return redirect("battles:battle", battle_id=battle_id)
+
+
+def _render_home(
+    request: HttpRequest, *, prompt: str = "", error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {"prompt": prompt, "error": error, "max_chars": settings.ARENA_MAX_PROMPT_CHARS}
+    return render(request, "battles/home.html", context, status=status)
+
+
+def _render_battle(
+    request: HttpRequest,
+    battle: dict[str, Any],
+    *,
+    error: str = "",
+    prompt: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "battle": battle,
+        "error": error,
+        "prompt": prompt,
+        "max_chars": settings.ARENA_MAX_PROMPT_CHARS,
+        "outcomes": Outcome.choices,
+    }
+    return render(request, "battles/battle.html", context, status=status)
+
+
+def _rerender_battle(
+    request: HttpRequest, battle_id: UUID, exc: ArenaError, *, prompt: str = ""
+) -> HttpResponse:
+    """The battle page again with the error shown and the typed prompt kept."""
+    try:
+        battle = actions.get_battle(battle_id=battle_id, voter=get_voter(request))
+    except ArenaError as not_found:
+        return _render_error(request, not_found)
+    return _render_battle(
+        request, battle_dict(battle), error=exc.message, prompt=prompt, status=exc.status
+    )
+
+
+def _render_error(request: HttpRequest, exc: ArenaError) -> HttpResponse:
+    return render(request, "battles/error.html", {"message": exc.message}, status=exc.status)
+
+
+# --- Live stream (SSE) ------------------------------------------------------------------
+
+SIDES = ("a", "b")
+# A side whose end the client already has; part of the composite event id.
+ENDED = "end"
+_STREAM_ID = re.compile(r"^\d+-\d+$")
+
+
+def parse_last_event_id(value: str, turn_index: int) -> dict[str, str]:
+    """Cursors from a composite id ``"<turn>:<a cursor>,<b cursor>"``; unknown -> start."""
+    fresh = {side: START for side in SIDES}
+    turn, _, cursors = value.partition(":")
+    parts = cursors.split(",")
+    if turn != str(turn_index) or len(parts) != 2:
+        return fresh
+    if not all(p == ENDED or _STREAM_ID.match(p) for p in parts):
+        return fresh
+    return dict(zip(SIDES, parts, strict=True))
+
+
+def _event(event: str, data: dict[str, str], turn_index: int, cursors: dict[str, str]) -> str:
+    event_id = f"{turn_index}:{cursors['a']},{cursors['b']}"
+    return f"id: {event_id}\nevent: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+class BattleEventStream:
+    """The SSE body for the latest turn: stream entries, or the database once a side ended.
+
+    Workers publish ``delta``/``reset``/``end`` entries per completion. A side that had
+    already finished when we look (its stream may have expired) is sent from the database
+    as ``reset`` + its whole text + ``end``; the reset makes a replay after a reconnect
+    idempotent, so the client never shows text twice.
+    """
+
+    def __init__(self, turn_index: int, completions: dict[str, Completion], cursors: dict[str, str]):
+        self.turn_index = turn_index
+        self.completions = completions
+        self.cursors = dict(cursors)
+        self.keys = {stream_key(c.id): side for side, c in completions.items()}
+        self.open = {side for side in SIDES if self.cursors[side] != ENDED}
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        channel = get_channel()
+        heartbeat_ms = int(settings.ARENA_SSE_HEARTBEAT * 1000)
+        yield "retry: 1000\n\n"  # reconnect quickly after a dropped connection
+        for side in sorted(self.open):
+            if self.completions[side].is_finished:
+                for chunk in self._from_database(side, self.completions[side]):
+                    yield chunk
+        while self.open:
+            cursors = {stream_key(self.completions[s].id): self.cursors[s] for s in self.open}
+            entries = await channel.read(cursors, block_ms=heartbeat_ms)
+            if not entries:
+                yield ": keepalive\n\n"
+                # An end that never came (dead worker, expired stream): ask the database.
+                for chunk in await self._finished_in_database():
+                    yield chunk
+                continue
+            for key, entry in entries:
+                side = self.keys[key]
+                if side not in self.open:
+                    continue
+                if entry.kind == "end":
+                    self.open.discard(side)
+                    self.cursors[side] = ENDED
+                    yield self._emit("end", {"side": side, "status": entry.text})
+                else:
+                    self.cursors[side] = entry.id
+                    data = {"side": side, "text": entry.text} if entry.kind == "delta" else {"side": side}
+                    yield self._emit(entry.kind, data)
+        yield self._emit("done", {})
+
+    def _emit(self, event: str, data: dict[str, str]) -> str:
+        return _event(event, data, self.turn_index, self.cursors)
+
+    def _from_database(self, side: str, completion: Completion) -> list[str]:
+        chunks = [self._emit("reset", {"side": side})]
+        if completion.text:
+            chunks.append(self._emit("delta", {"side": side, "text": completion.text}))
+        self.open.discard(side)
+        self.cursors[side] = ENDED
+        chunks.append(self._emit("end", {"side": side, "status": completion.status}))
+        return chunks
+
+    async def _finished_in_database(self) -> list[str]:
+        chunks: list[str] = []
+        channel = get_channel()
+        for side in sorted(self.open):
+            completion = await Completion.objects.aget(id=self.completions[side].id)
+            if not completion.is_finished:
+                continue
+            key = stream_key(completion.id)
+            # The end entry may be published just after the row is saved: last look.
+            if await channel.read({key: self.cursors[side]}, block_ms=0):
+                continue
+            chunks.extend(self._from_database(side, completion))
+        return chunks
+
+
+async def battle_events(request: HttpRequest, battle_id: UUID) -> HttpResponseBase:
+    """``text/event-stream`` of the latest turn (routed as ``/api/battles/{id}/events``)."""
+    voter = await aget_existing_voter(request)
+    battle = await sync_to_async(actions.get_battle)(battle_id=battle_id, voter=voter)
+    turn = await Turn.objects.filter(battle=battle).order_by("-index").afirst()
+    if turn is None:
+        return HttpResponse(status=204)
+    completions = {c.side: c async for c in Completion.objects.filter(turn=turn)}
+    cursors = parse_last_event_id(request.headers.get("Last-Event-ID", ""), turn.index)
+    response = StreamingHttpResponse(
+        BattleEventStream(turn.index, completions, cursors).__aiter__(),
+        content_type="text/event-stream; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response

@@ -1,0 +1,198 @@
+// Arena: the prompt form, the live battle page (one EventSource, both sides), voting.
+// Plain JS; every form also works without it (server-side fallbacks).
+(function () {
+  "use strict";
+
+  const STATUS_TEXT = { pending: "Waiting…", streaming: "Writing…", done: "Done", failed: "Failed" };
+
+  function csrfToken(form) {
+    const input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  async function postJSON(url, body, token) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      credentials: "same-origin",
+      body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.detail || "Something went wrong (" + response.status + ").");
+    return data;
+  }
+
+  function showError(el, message) {
+    el.textContent = message;
+    el.hidden = !message;
+  }
+
+  // Ctrl/Cmd+Enter in a textarea submits its form.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+    }
+  });
+
+  function initHome(form) {
+    const error = document.getElementById("form-error");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      showError(error, "");
+      try {
+        const battle = await postJSON(form.dataset.api, { prompt: form.prompt.value }, csrfToken(form));
+        window.location.assign("/battles/" + battle.id + "/");
+      } catch (err) {
+        showError(error, err.message);
+        button.disabled = false;
+      }
+    });
+  }
+
+  function initBattle(root) {
+    const api = root.dataset.api;
+    const turns = document.getElementById("turns");
+    const voteForm = document.getElementById("vote-form");
+    const followForm = document.getElementById("followup-form");
+    const error = document.getElementById("battle-error");
+    let source = null;
+
+    const latestTurn = () => turns.lastElementChild;
+    const answer = (turn, side) => turn.querySelector('.answer[data-side="' + side + '"]');
+
+    function setStatus(el, status) {
+      el.dataset.status = status;
+      el.querySelector(".status").textContent = STATUS_TEXT[status] || status;
+    }
+
+    function showCompletion(el, completion) {
+      setStatus(el, completion.status);
+      const body = el.querySelector(".answer-body");
+      if (completion.status === "done") {
+        body.innerHTML = completion.html; // sanitised by the server
+        body.classList.add("markdown");
+      } else if (completion.status === "failed") {
+        body.textContent = completion.text;
+      }
+      const err = el.querySelector(".answer-error");
+      err.textContent = completion.error;
+      err.hidden = !completion.error;
+    }
+
+    function setControls(battle) {
+      root.dataset.status = battle.status;
+      const ready = battle.status === "ready";
+      const over = battle.status === "voted" || battle.status === "failed";
+      voteForm.querySelectorAll("button").forEach((b) => { b.disabled = !ready; });
+      document.getElementById("vote-hint").textContent = ready
+        ? "Both answers are complete. Your vote is final."
+        : "Voting opens when both answers are complete.";
+      voteForm.hidden = over;
+      followForm.hidden = over;
+      followForm.querySelector("button").disabled = !ready;
+      document.getElementById("failed").hidden = battle.status !== "failed";
+      if (battle.reveal) showReveal(battle.reveal);
+    }
+
+    function showReveal(reveal) {
+      for (const side of ["a", "b"]) {
+        const dd = document.querySelector('[data-reveal="' + side + '"]');
+        dd.textContent = reveal[side].name;
+        if (!reveal[side].revealed) {
+          const note = document.createElement("span");
+          note.className = "codename";
+          note.textContent = "codename — not yet revealed";
+          dd.append(" ", note);
+        }
+      }
+      document.getElementById("reveal").hidden = false;
+    }
+
+    async function refresh() {
+      const response = await fetch(api, { credentials: "same-origin" });
+      const battle = await response.json();
+      if (!response.ok) { showError(error, battle.detail || "Could not load the battle."); return; }
+      const turn = battle.turns[battle.turns.length - 1];
+      for (const side of ["a", "b"]) showCompletion(answer(latestTurn(), side), turn[side]);
+      setControls(battle);
+      if (battle.status === "generating" && !source) window.setTimeout(listen, 1000);
+    }
+
+    // One EventSource carries both sides of the latest turn; it resumes by Last-Event-ID.
+    function listen() {
+      const turn = latestTurn();
+      for (const side of ["a", "b"]) answer(turn, side).querySelector(".answer-body").textContent = "";
+      source = new EventSource(api + "/events");
+      source.addEventListener("delta", (event) => {
+        const data = JSON.parse(event.data);
+        const el = answer(turn, data.side);
+        if (el.dataset.status === "pending") setStatus(el, "streaming");
+        el.querySelector(".answer-body").append(data.text);
+      });
+      source.addEventListener("reset", (event) => {
+        answer(turn, JSON.parse(event.data).side).querySelector(".answer-body").textContent = "";
+      });
+      source.addEventListener("end", (event) => {
+        const data = JSON.parse(event.data);
+        setStatus(answer(turn, data.side), data.status);
+      });
+      source.addEventListener("done", () => {
+        source.close();
+        source = null;
+        refresh();
+      });
+      source.onerror = () => {
+        // A refused stream (403/404) closes; a dropped one reconnects by itself.
+        if (source && source.readyState === EventSource.CLOSED) {
+          source = null;
+          refresh();
+        }
+      };
+    }
+
+    voteForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const outcome = event.submitter && event.submitter.value;
+      voteForm.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      showError(error, "");
+      try {
+        await postJSON(api + "/vote", { outcome: outcome }, csrfToken(voteForm));
+      } catch (err) {
+        showError(error, err.message);
+      }
+      refresh();
+    });
+
+    followForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const prompt = followForm.prompt.value;
+      followForm.querySelector("button").disabled = true;
+      showError(error, "");
+      try {
+        const battle = await postJSON(api + "/turns", { prompt: prompt }, csrfToken(followForm));
+        const fresh = document.getElementById("turn-template").content.firstElementChild.cloneNode(true);
+        fresh.querySelector(".turn-prompt p").textContent = prompt;
+        turns.append(fresh);
+        followForm.prompt.value = "";
+        setControls(battle);
+        fresh.scrollIntoView({ behavior: "smooth", block: "start" });
+        listen();
+      } catch (err) {
+        showError(error, err.message);
+        followForm.querySelector("button").disabled = false;
+      }
+    });
+
+    if (root.dataset.status === "generating") listen();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("prompt-form");
+    if (form) initHome(form);
+    const battle = document.getElementById("battle");
+    if (battle) initBattle(battle);
+  });
+})();

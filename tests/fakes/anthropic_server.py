@@ -34,7 +34,9 @@ class AnthropicHandler(FakeHandler):
             self.error(404)
             return
         key = self.fake.api_key
-        if key is not None and self.headers.get("x-api-key") != key:
+        # The classic header is x-api-key; recent SDKs send the same key as a Bearer token.
+        sent = {self.headers.get("x-api-key"), self.headers.get("Authorization")}
+        if key is not None and not {key, f"Bearer {key}"} & sent:
             self.error(401)
             return
         if (

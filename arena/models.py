@@ -1,10 +1,70 @@
 """The model registry: the contenders that answer in battles."""
 
+import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Prefixes of real provider keys: a value starting so is a key pasted by mistake.
+_KEY_PREFIXES = ("sk-", "sk_", "xai-", "gsk_", "hf_", "ghp_", "AIza", "pplx-")
+PARAM_KEYS = ("temperature", "max_tokens", "top_p", "system_prompt")
+
+
+def validate_api_key_env(value: str) -> None:
+    """An environment variable *name*; refuses values that look like a key themselves.
+
+    The messages never repeat the value: if it is a key, it must not reach a log.
+    """
+    # Provider keys are long random mixed-case strings; variable names rarely are.
+    random_looking = (
+        len(value) >= 24
+        and any(c.islower() for c in value)
+        and any(c.isupper() for c in value)
+        and any(c.isdigit() for c in value)
+    )
+    if value.startswith(_KEY_PREFIXES) or random_looking:
+        raise ValidationError(
+            "This looks like an API key itself. Give the NAME of the environment variable "
+            "that holds the key (e.g. OPENAI_API_KEY), never the key."
+        )
+    if not _ENV_NAME.match(value):
+        raise ValidationError(
+            "Not a valid environment variable name: use letters, digits and underscores, "
+            "not starting with a digit (e.g. OPENAI_API_KEY)."
+        )
+
+
+def validate_params(params: object) -> None:
+    """Generation parameters: a JSON object with only the knobs the backends understand."""
+    if not isinstance(params, dict):
+        raise ValidationError("Parameters must be a JSON object.")
+    unknown = sorted(set(params) - set(PARAM_KEYS))
+    if unknown:
+        raise ValidationError(
+            f"Unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(PARAM_KEYS)}."
+        )
+    ranges = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
+    for key, (low, high) in ranges.items():
+        value = params.get(key)
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise ValidationError(f"{key} must be a number from {low:g} to {high:g}.")
+    max_tokens = params.get("max_tokens")
+    if max_tokens is not None and (
+        isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
+    ):
+        raise ValidationError("max_tokens must be a whole number of at least 1.")
+    if not isinstance(params.get("system_prompt", ""), str):
+        raise ValidationError("system_prompt must be text.")
 
 
 class BackendKind(models.TextChoices):
@@ -31,9 +91,14 @@ class Contender(models.Model):
     base_url = models.URLField(max_length=500, blank=True)
     provider_model = models.CharField(max_length=200, blank=True)
     # The *name* of the environment variable that holds the key, never the key itself.
-    api_key_env = models.CharField(max_length=100, blank=True)
+    api_key_env = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_api_key_env],
+        help_text="Name of the environment variable holding the API key (never the key).",
+    )
     # Generation parameters: temperature, max_tokens, system_prompt, top_p.
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(default=dict, blank=True, validators=[validate_params])
     status = models.CharField(
         max_length=20, choices=ContenderStatus.choices, default=ContenderStatus.ACTIVE
     )
@@ -66,3 +131,28 @@ class Contender(models.Model):
 
     def reveal_dict(self) -> dict[str, Any]:
         return {"name": self.display_name, "revealed": self.is_revealed}
+
+    def clean(self) -> None:
+        if self.backend in (BackendKind.OPENAI, BackendKind.ANTHROPIC) and not self.provider_model:
+            raise ValidationError(
+                {"provider_model": f"The {self.backend} backend needs a provider model id."}
+            )
+
+    def reveal(self, public_name: str = "", organisation: str | None = None) -> None:
+        """Make the public name visible to voters; keeps the first reveal time."""
+        name = (public_name or self.public_name).strip()
+        if not name:
+            raise ValidationError({"public_name": "A public name is needed to reveal."})
+        self.public_name = name
+        if organisation is not None:
+            self.organisation = organisation.strip()
+        if self.revealed_at is None:
+            self.revealed_at = timezone.now()
+        self.save(update_fields=["public_name", "organisation", "revealed_at"])
+
+    def set_status(self, status: str) -> None:
+        """Pause, resume, retire; resuming also clears the circuit breaker's count."""
+        self.status = ContenderStatus(status)
+        if self.status == ContenderStatus.ACTIVE:
+            self.consecutive_failures = 0
+        self.save(update_fields=["status", "consecutive_failures"])

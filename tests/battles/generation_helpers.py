@@ -59,3 +59,14 @@ def shown_text(entries: list[Entry]) -> str:
         elif entry.kind == "delta":
             text += entry.text
     return text
+
+
+def generate_all(battle: Battle) -> None:
+    """Run every pending generation of the battle here, synchronously (demo: no delay)."""
+    from django.test import override_settings
+
+    from battles.generation import run_generation
+
+    with override_settings(ARENA_DEMO_TOKEN_DELAY=0):
+        for completion in Completion.objects.filter(turn__battle=battle, status="pending"):
+            run_generation(completion.id)

@@ -1,0 +1,353 @@
+"""Style control: Bradley-Terry with per-battle style covariates.
+
+Each battle ``n`` adds ``beta . f_n`` to the log-odds that side A wins, where ``f_n`` are
+normalised style differences (length, headers, lists, bold). This is the one fit that
+works on per-battle arrays, so its memory grows with the number of battles.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.special import expit
+
+from ratings.stats.bradley_terry import DEFAULT_RIDGE, comparison_components
+from ratings.stats.counts import A_WINS, B_WINS, FloatArray, IntArray, counts_from_battles
+from ratings.stats.exceptions import ConvergenceError
+
+# Replicate x battle entries held at once in the bootstrap. Kept under glibc's largest
+# mmap threshold (32 MiB) so that working arrays are recycled, not page-faulted afresh.
+_CHUNK_ELEMENTS = 2_000_000
+
+
+@dataclass(frozen=True)
+class StyleFit:
+    """Result of :func:`fit_style_control`.
+
+    Attributes
+    ----------
+    params : ndarray, shape (M,)
+        Style-adjusted log-odds strengths, centred to mean zero.
+    coefs : ndarray, shape (K,)
+        Log-odds effect of one standard deviation of each style feature.
+    ridge : float
+        L2 penalty on ``params`` (0 when the MLE exists).
+    n_iter : int
+        Newton iterations taken.
+    """
+
+    params: FloatArray
+    coefs: FloatArray
+    ridge: float
+    n_iter: int
+
+
+def style_features(
+    style_counts: NDArray[np.float64], *, add_one: bool = True
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Normalised style differences from raw per-side counts.
+
+    Parameters
+    ----------
+    style_counts : ndarray, shape (N, 2K)
+        Side A's K counts (answer tokens, headers, lists, bold) then side B's.
+    add_one : bool
+        Use ``(A - B) / (A + B + 1)`` (FastChat) rather than ``(A - B) / (A + B)``.
+
+    Returns
+    -------
+    features : ndarray, shape (N, K)
+        The relative differences standardised to mean 0 and standard deviation 1.
+    mean, std : ndarray, shape (K,)
+        What was subtracted and divided by.
+    """
+    counts = np.asarray(style_counts, dtype=np.float64)
+    k = counts.shape[1] // 2
+    a, b = counts[:, :k], counts[:, k:]
+    denom = a + b + (1.0 if add_one else 0.0)
+    diff = np.divide(a - b, denom, out=np.zeros_like(a), where=denom != 0)
+    mean = diff.mean(axis=0)
+    std = diff.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return (diff - mean) / std, mean, std
+
+
+def outcome_scores(outcome: NDArray[np.integer]) -> FloatArray:
+    """Side A's score per battle: 1 win, 0 loss, 0.5 tie or both bad."""
+    out = np.asarray(outcome)
+    return np.where(out == A_WINS, 1.0, np.where(out == B_WINS, 0.0, 0.5))
+
+
+def _design(model_a: IntArray, model_b: IntArray, n_models: int) -> sp.csr_matrix:
+    n = model_a.size
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([model_a, model_b])
+    vals = np.concatenate([np.ones(n), -np.ones(n)])
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n, n_models))
+
+
+def _gram(design: sp.csr_matrix, features: FloatArray, v: FloatArray, n_models: int) -> FloatArray:
+    """``X^T diag(v) X`` for X = [contender design | features]."""
+    k = features.shape[1]
+    out = np.zeros((n_models + k, n_models + k))
+    dv = design.multiply(v[:, None]).tocsr()
+    out[:n_models, :n_models] = (design.T @ dv).toarray()
+    cross = np.asarray(dv.T @ features)
+    out[:n_models, n_models:] = cross
+    out[n_models:, :n_models] = cross.T
+    out[n_models:, n_models:] = features.T @ (v[:, None] * features)
+    return out
+
+
+def _ridge_for(model_a: IntArray, model_b: IntArray, outcome: NDArray[np.integer], m: int) -> float:
+    pc = counts_from_battles([str(x) for x in range(m)], model_a, model_b, outcome)
+    played = np.flatnonzero(pc.votes[0] > 0)
+    wins = pc.wins[0][np.ix_(played, played)]
+    ties = pc.ties[0][np.ix_(played, played)]
+    return 0.0 if comparison_components(wins, ties) == 1 and played.size == m else DEFAULT_RIDGE
+
+
+def fit_style_control(
+    model_a: NDArray[np.integer],
+    model_b: NDArray[np.integer],
+    outcome: NDArray[np.integer],
+    features: NDArray[np.float64],
+    n_models: int,
+    *,
+    weights: NDArray[np.float64] | None = None,
+    ridge: float | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+) -> StyleFit:
+    """Fit contender strengths and style coefficients by damped Newton.
+
+    Parameters
+    ----------
+    model_a, model_b : ndarray of int, shape (N,)
+        Sides of each battle.
+    outcome : ndarray of int, shape (N,)
+        Outcome codes (ties and both-bad score half).
+    features : ndarray, shape (N, K)
+        Style covariates, e.g. from :func:`style_features`.
+    n_models : int
+        M.
+    weights : ndarray, shape (N,), optional
+        Battle weights (bootstrap counts); default 1.
+    ridge : float, optional
+        L2 penalty on strengths; by default 0 when the comparison graph is strongly
+        connected, else :data:`~ratings.stats.bradley_terry.DEFAULT_RIDGE`.
+    max_iter, tol : int, float
+        Iteration limit and step tolerance.
+
+    Returns
+    -------
+    StyleFit
+
+    Raises
+    ------
+    ConvergenceError
+    """
+    a = np.asarray(model_a, dtype=np.intp)
+    b = np.asarray(model_b, dtype=np.intp)
+    f = np.asarray(features, dtype=np.float64)
+    y = outcome_scores(outcome)
+    w = np.ones(a.size) if weights is None else np.asarray(weights, dtype=np.float64)
+    if ridge is None:
+        used = w > 0
+        ridge = _ridge_for(a[used], b[used], np.asarray(outcome)[used], n_models)
+    design = _design(a, b, n_models)
+    k = f.shape[1]
+    theta = np.zeros(n_models + k)
+
+    def objective(t: FloatArray) -> float:
+        d = t[a] - t[b] + f @ t[n_models:]
+        r = t[:n_models]
+        return float((w * (np.logaddexp(0.0, d) - y * d)).sum() + 0.5 * ridge * (r @ r))
+
+    obj = objective(theta)
+    for it in range(1, max_iter + 1):
+        d = theta[a] - theta[b] + f @ theta[n_models:]
+        p = expit(d)
+        resid = w * (p - y)
+        grad = np.concatenate([design.T @ resid, f.T @ resid])
+        grad[:n_models] += ridge * theta[:n_models]
+        hess = _gram(design, f, w * p * (1.0 - p), n_models)
+        hess[np.arange(n_models), np.arange(n_models)] += ridge
+        if ridge == 0.0:
+            hess[:n_models, :n_models] += 1.0 / n_models
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        for _ in range(40):
+            new_obj = objective(theta - t * step)
+            if new_obj <= obj + 1e-12 * abs(obj):
+                break
+            t *= 0.5
+        theta = theta - t * step
+        obj = new_obj
+        if np.max(np.abs(t * step)) < tol:
+            r = theta[:n_models]
+            return StyleFit(r - r.mean(), theta[n_models:].copy(), ridge, it)
+    raise ConvergenceError(f"style-control Newton did not converge in {max_iter} iterations")
+
+
+def style_sandwich_covariance(
+    model_a: NDArray[np.integer],
+    model_b: NDArray[np.integer],
+    outcome: NDArray[np.integer],
+    features: NDArray[np.float64],
+    fit: StyleFit,
+    *,
+    hessian_ridge: float = 1e-5,
+) -> FloatArray:
+    """Sandwich covariance of ``[params, coefs]``, shape (M + K, M + K).
+
+    Per-battle score outer products in the middle; ``ridge + hessian_ridge * N`` on
+    the Hessian diagonal, as in :func:`~ratings.stats.intervals.sandwich_covariance`.
+    """
+    a = np.asarray(model_a, dtype=np.intp)
+    b = np.asarray(model_b, dtype=np.intp)
+    f = np.asarray(features, dtype=np.float64)
+    n_models = fit.params.size
+    y = outcome_scores(outcome)
+    p = expit(fit.params[a] - fit.params[b] + f @ fit.coefs)
+    design = _design(a, b, n_models)
+    hess = _gram(design, f, p * (1.0 - p), n_models)
+    hess[np.diag_indices(hess.shape[0])] += hessian_ridge * a.size
+    hess[np.arange(n_models), np.arange(n_models)] += fit.ridge
+    meat = _gram(design, f, (y - p) ** 2, n_models)
+    h_inv = np.linalg.inv(hess)
+    cov: FloatArray = h_inv @ meat @ h_inv
+    return cov
+
+
+def bootstrap_style_control(
+    model_a: NDArray[np.integer],
+    model_b: NDArray[np.integer],
+    outcome: NDArray[np.integer],
+    features: NDArray[np.float64],
+    fit: StyleFit,
+    *,
+    rounds: int = 100,
+    seed: int | None = None,
+    max_iter: int = 30,
+    tol: float = 1e-7,
+) -> tuple[FloatArray, FloatArray]:
+    """Bootstrap the style-control fit, all replicates at once.
+
+    Battles are resampled with replacement (multinomial counts per battle). Replicates
+    start at ``fit`` and iterate with its Hessian factorised once; any that have not
+    converged after ``max_iter`` chord steps get an exact Newton fit of their own.
+
+    Parameters
+    ----------
+    model_a, model_b, outcome, features
+        As for :func:`fit_style_control`.
+    fit : StyleFit
+        The full-data fit.
+    rounds : int
+        Replicates R.
+    seed : int, optional
+        Seed for :func:`numpy.random.default_rng`.
+    max_iter, tol : int, float
+        Chord iterations and step tolerance.
+
+    Returns
+    -------
+    params : ndarray, shape (R, M)
+        Centred strengths per replicate.
+    coefs : ndarray, shape (R, K)
+    """
+    a = np.asarray(model_a, dtype=np.intp)
+    b = np.asarray(model_b, dtype=np.intp)
+    f = np.asarray(features, dtype=np.float64)
+    y = outcome_scores(outcome)
+    n, n_models, k = a.size, fit.params.size, f.shape[1]
+    design = _design(a, b, n_models)
+    p0 = expit(fit.params[a] - fit.params[b] + f @ fit.coefs)
+    h0 = _gram(design, f, p0 * (1.0 - p0), n_models)
+    h0[np.arange(n_models), np.arange(n_models)] += fit.ridge
+    if fit.ridge == 0.0:
+        h0[:n_models, :n_models] += 1.0 / n_models
+    k0 = np.linalg.inv(h0)
+    theta0 = np.concatenate([fit.params, fit.coefs])
+    pairs, pair_idx = np.unique(a * n_models + b, return_inverse=True)
+    pa, pb = pairs // n_models, pairs % n_models
+    chunk = max(1, _CHUNK_ELEMENTS // max(n, 1))
+    starts = list(range(0, rounds, chunk))
+    # one child generator per chunk: the result depends on the seed, not on threading
+    children = np.random.SeedSequence(seed).spawn(len(starts))
+    out = np.empty((rounds, n_models + k))
+
+    def run(c: int) -> None:
+        start = starts[c]
+        size = min(chunk, rounds - start)
+        rng = np.random.default_rng(children[c])
+        w = np.empty((size, n))
+        for r in range(size):
+            w[r] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+        theta = np.repeat(theta0[None, :], size, axis=0)
+        done = _chord(theta, pair_idx, pa, pb, y, f, w, k0, fit.ridge, max_iter, tol)
+        for r in np.flatnonzero(~done):
+            exact = fit_style_control(a, b, outcome, f, n_models, weights=w[r])
+            theta[r] = np.concatenate([exact.params, exact.coefs])
+        out[start : start + size] = theta
+
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        list(pool.map(run, range(len(starts))))
+    params = out[:, :n_models] - out[:, :n_models].mean(axis=1, keepdims=True)
+    return params, out[:, n_models:]
+
+
+def _chord(
+    theta: FloatArray,
+    pair_idx: IntArray,
+    pa: IntArray,
+    pb: IntArray,
+    y: FloatArray,
+    f: FloatArray,
+    w: FloatArray,
+    k0: FloatArray,
+    ridge: float,
+    max_iter: int,
+    tol: float,
+) -> NDArray[np.bool_]:
+    """Chord Newton steps on ``theta`` (R, M + K) in place; returns converged flags.
+
+    Battles are grouped by ordered pair so that the contender part of the logit is
+    one gather and the contender gradient one ``bincount`` per replicate.
+    """
+    n_models = k0.shape[0] - f.shape[1]
+    n_pairs = pa.size
+    inc = np.zeros((n_pairs, n_models))
+    inc[np.arange(n_pairs), pa] = 1.0
+    inc[np.arange(n_pairs), pb] = -1.0
+    buf = np.empty_like(w)
+    tmp = np.empty_like(w)
+    done = np.zeros(theta.shape[0], dtype=bool)
+    for _ in range(max_iter):
+        np.take(theta[:, pa] - theta[:, pb], pair_idx, axis=1, out=buf)
+        np.matmul(theta[:, n_models:], f.T, out=tmp)
+        buf += tmp
+        expit(buf, out=buf)
+        buf -= y
+        buf *= w
+        per_pair = np.stack([np.bincount(pair_idx, row, n_pairs) for row in buf])
+        grad = np.concatenate([per_pair @ inc, buf @ f], axis=1)
+        grad[:, :n_models] += ridge * theta[:, :n_models]
+        step = grad @ k0
+        theta -= step
+        done = np.max(np.abs(step), axis=1) < tol
+        if done.all():
+            break
+    return done
+
+
+def log_odds_factor(scale: float = 400.0, base: float = 10.0) -> float:
+    """Elo points per unit of natural log-odds (``scale / ln(base)``)."""
+    return scale / math.log(base)

@@ -274,7 +274,7 @@ def bootstrap_style_control(
     h0[np.arange(n_models), np.arange(n_models)] += fit.ridge
     if fit.ridge == 0.0:
         h0[:n_models, :n_models] += 1.0 / n_models
-    k0 = np.linalg.inv(h0)
+    k0: FloatArray = np.asarray(np.linalg.inv(h0), dtype=np.float64)
     theta0 = np.concatenate([fit.params, fit.coefs])
     pairs, pair_idx = np.unique(a * n_models + b, return_inverse=True)
     pa, pb = pairs // n_models, pairs % n_models
@@ -288,14 +288,14 @@ def bootstrap_style_control(
         start = starts[c]
         size = min(chunk, rounds - start)
         rng = np.random.default_rng(children[c])
-        w = np.empty((size, n))
+        w: FloatArray = np.empty((size, n))
         for r in range(size):
             w[r] = np.bincount(rng.integers(0, n, size=n), minlength=n)
         theta = np.repeat(theta0[None, :], size, axis=0)
         done = _chord(theta, pair_idx, pa, pb, y, f, w, k0, fit.ridge, max_iter, tol)
-        for r in np.flatnonzero(~done):
-            exact = fit_style_control(a, b, outcome, f, n_models, weights=w[r])
-            theta[r] = np.concatenate([exact.params, exact.coefs])
+        for slow in np.flatnonzero(~done):
+            exact = fit_style_control(a, b, outcome, f, n_models, weights=w[slow])
+            theta[slow] = np.concatenate([exact.params, exact.coefs])
         out[start : start + size] = theta
 
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:

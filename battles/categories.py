@@ -168,8 +168,7 @@ _SCRIPTS: list[tuple[str, re.Pattern[str]]] = [
     ("japanese", re.compile(r"[\u3040-\u30ff]")),  # kana; checked before Han
     ("korean", re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")),
     ("chinese", re.compile(r"[\u4e00-\u9fff]")),
-    ("ukrainian", re.compile(r"[іїєґІЇЄҐ]")),  # letters Russian lacks; before Cyrillic
-    ("russian", re.compile(r"[\u0400-\u04ff]")),
+    ("russian", re.compile(r"[\u0400-\u04ff]")),  # Cyrillic; Ukrainian told apart below
     ("arabic", re.compile(r"[\u0600-\u06ff]")),
     ("hebrew", re.compile(r"[\u0590-\u05ff]")),
     ("greek", re.compile(r"[\u0370-\u03ff]")),
@@ -177,8 +176,13 @@ _SCRIPTS: list[tuple[str, re.Pattern[str]]] = [
     ("thai", re.compile(r"[\u0e00-\u0e7f]")),
 ]
 
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+# Letters Ukrainian has and Russian lacks.
+_UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
 
 
 # Latin-script languages: their most frequent function words, which rarely overlap.
@@ -225,7 +229,7 @@ def detect_language(text: str) -> str:
     for name, pattern in _SCRIPTS:
         # A few foreign characters (a quoted name) do not make the prompt that language.
         if len(pattern.findall(prose)) >= max(2, len(letters) // 5):
-            return name
+            return "ukrainian" if name == "russian" and _UKRAINIAN.search(prose) else name
     words = re.findall(r"[^\W\d_]+", prose.lower())
     scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])

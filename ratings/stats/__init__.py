@@ -21,33 +21,59 @@ from ratings.stats.counts import (
 from ratings.stats.elo import online_elo
 from ratings.stats.exceptions import ConvergenceError, RegularizationWarning
 from ratings.stats.intervals import BootstrapResult, bootstrap_bradley_terry, sandwich_covariance
-from ratings.stats.leaderboard import category_leaderboard, compute_leaderboard
+from ratings.stats.leaderboard import (
+    category_leaderboard,
+    compute_leaderboard,
+    interval_from_covariance,
+    interval_from_samples,
+    leaderboard_rows,
+)
 from ratings.stats.matrices import battle_counts, pairwise_win_rates, predicted_win_rates
 from ratings.stats.ranks import rank_by_rating, rank_upper_bound
+from ratings.stats.style import (
+    StyleFit,
+    bootstrap_style_control,
+    fit_style_control,
+    outcome_scores,
+    style_features,
+    style_sandwich_covariance,
+)
+from ratings.stats.style_leaderboard import STYLE_FEATURES, compute_style_leaderboard
 
 __all__ = [
     "A_WINS",
     "BOTH_BAD",
     "B_WINS",
     "DEFAULT_RIDGE",
+    "STYLE_FEATURES",
     "TIE",
     "BootstrapResult",
     "BradleyTerryFit",
     "ConvergenceError",
     "PairCounts",
     "RegularizationWarning",
+    "StyleFit",
     "battle_counts",
     "bootstrap_bradley_terry",
+    "bootstrap_style_control",
     "category_leaderboard",
     "comparison_components",
     "compute_leaderboard",
+    "compute_style_leaderboard",
     "counts_from_battles",
     "fit_bradley_terry",
+    "fit_style_control",
+    "interval_from_covariance",
+    "interval_from_samples",
+    "leaderboard_rows",
     "online_elo",
+    "outcome_scores",
     "pairwise_win_rates",
     "predicted_win_rates",
     "rank_by_rating",
     "rank_upper_bound",
     "sandwich_covariance",
+    "style_features",
+    "style_sandwich_covariance",
     "to_rating_scale",
 ]

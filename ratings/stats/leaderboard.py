@@ -131,7 +131,7 @@ def category_leaderboard(
         fit = fit_bradley_terry(wins, ties)
     notes.extend(str(w.message) for w in caught)
     theta = fit.params
-    anchor_idx = _anchor_index(names, anchor, notes)
+    anchor_idx = anchor_index(names, anchor, notes)
     ratings = to_rating_scale(theta, scale=SCALE, base=BASE, init=INIT)
     if anchor_idx is not None and anchor is not None:
         ratings += anchor[1] - ratings[anchor_idx]
@@ -140,11 +140,43 @@ def category_leaderboard(
     )
     votes = votes_all[active]
     score = wins.sum(axis=1) + 0.5 * ties.sum(axis=1)
+    entry["rows"] = leaderboard_rows(names, ratings, lower, upper, votes, score, min_votes)
+    return entry
+
+
+def leaderboard_rows(
+    names: list[str],
+    ratings: FloatArray,
+    lower: FloatArray | None,
+    upper: FloatArray | None,
+    votes: FloatArray,
+    score: FloatArray,
+    min_votes: int = 0,
+) -> list[dict[str, Any]]:
+    """Leaderboard rows (the shared row contract), sorted by rating, highest first.
+
+    Parameters
+    ----------
+    names : list of str
+        Contenders.
+    ratings, lower, upper : ndarray, shape (M,)
+        Ratings and interval bounds (bounds may be None).
+    votes, score : ndarray, shape (M,)
+        Battles played and points scored (ties count half).
+    min_votes : int
+        Contenders with fewer votes are left out; ranks count the rows shown.
+
+    Returns
+    -------
+    list of dict
+        Keys ``model, rating, ci_lower, ci_upper, rank, rank_ub, votes, win_rate``.
+    """
     shown = np.flatnonzero(votes >= min_votes)
     rank = rank_by_rating(ratings[shown])
-    rank_ub = (
-        rank if lower is None or upper is None else rank_upper_bound(lower[shown], upper[shown])
-    )
+    if lower is None or upper is None:
+        rank_ub = rank
+    else:
+        rank_ub = rank_upper_bound(lower[shown], upper[shown])
     rows: list[dict[str, Any]] = []
     for pos, m in enumerate(shown):
         rows.append(
@@ -160,13 +192,46 @@ def category_leaderboard(
             }
         )
     rows.sort(key=lambda row: (-float(row["rating"]), str(row["model"])))
-    entry["rows"] = rows
-    return entry
+    return rows
 
 
-def _anchor_index(
+def interval_from_covariance(
+    ratings: FloatArray,
+    cov: FloatArray,
+    anchor_idx: int | None = None,
+    significance: float = 0.05,
+) -> tuple[FloatArray, FloatArray]:
+    """Normal-approximation interval on the Elo scale from a log-odds covariance.
+
+    With an anchor, the interval is for the difference to the anchor.
+    """
+    var = np.diag(cov)[: ratings.size].copy()
+    if anchor_idx is not None:
+        var = var + cov[anchor_idx, anchor_idx] - 2.0 * cov[: ratings.size, anchor_idx]
+    z = float(norm.ppf(1.0 - significance / 2.0))
+    half = z * np.sqrt(np.maximum(var, 0.0)) * (SCALE / math.log(BASE))
+    return ratings - half, ratings + half
+
+
+def interval_from_samples(
+    ratings: FloatArray,
+    params: FloatArray,
+    anchor_idx: int | None = None,
+    significance: float = 0.05,
+) -> tuple[FloatArray, FloatArray]:
+    """Percentile interval on the Elo scale from bootstrap log-odds ``params`` (R, M)."""
+    samples = to_rating_scale(params, scale=SCALE, base=BASE, init=INIT)
+    if anchor_idx is not None:
+        samples = samples - samples[:, [anchor_idx]] + ratings[anchor_idx]
+    lower = np.quantile(samples, significance / 2.0, axis=0)
+    upper = np.quantile(samples, 1.0 - significance / 2.0, axis=0)
+    return lower, upper
+
+
+def anchor_index(
     names: list[str], anchor: tuple[str, float] | None, notes: list[str]
 ) -> int | None:
+    """Position of the anchor contender in ``names``, noting when it is absent."""
     if anchor is None:
         return None
     if anchor[0] not in names:
@@ -188,22 +253,12 @@ def _intervals(
     significance: float,
     notes: list[str],
 ) -> tuple[FloatArray | None, FloatArray | None]:
-    factor = SCALE / math.log(BASE)
     if ci == "none":
         return None, None
     if ci == "sandwich":
         cov = sandwich_covariance(wins, ties, theta, ridge=ridge, hessian_ridge=HESSIAN_RIDGE)
-        var = np.diag(cov).copy()
-        if anchor_idx is not None:
-            var = var + cov[anchor_idx, anchor_idx] - 2.0 * cov[:, anchor_idx]
-        half = float(norm.ppf(1.0 - significance / 2.0)) * np.sqrt(np.maximum(var, 0.0)) * factor
-        return ratings - half, ratings + half
+        return interval_from_covariance(ratings, cov, anchor_idx, significance)
     boot = bootstrap_bradley_terry(wins, ties, theta, rounds=rounds, seed=seed, ridge=ridge)
     if boot.n_regularized:
         notes.append(f"{boot.n_regularized} of {rounds} bootstrap replicates needed a ridge")
-    samples = to_rating_scale(boot.params, scale=SCALE, base=BASE, init=INIT)
-    if anchor_idx is not None:
-        samples = samples - samples[:, [anchor_idx]] + ratings[anchor_idx]
-    lower = np.quantile(samples, significance / 2.0, axis=0)
-    upper = np.quantile(samples, 1.0 - significance / 2.0, axis=0)
-    return lower, upper
+    return interval_from_samples(ratings, boot.params, anchor_idx, significance)

@@ -22,7 +22,7 @@ def identity_terms(contender: Contender) -> list[str]:
     # Codenames are slugs; an answer would write "big-bird" as "big bird" just as often.
     terms.add(contender.codename.replace("-", " ").replace("_", " "))
     usable = {t.strip() for t in terms if len(t.strip()) >= MIN_TERM_CHARS}
-    return sorted(usable, key=len, reverse=True)
+    return sorted(usable, key=lambda term: (-len(term), term))
 
 
 def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:

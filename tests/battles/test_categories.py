@@ -113,11 +113,11 @@ def test_multi_turn() -> None:
         ("Wie funktioniert ein Impfstoff und was ist das Immunsystem?", "german"),
         ("Come funziona un vaccino e perché è utile per la salute?", "italian"),
         ("Como funciona uma vacina e por que é importante para você?", "portuguese"),
-        ("疫苗是如何起作用的？", "chinese"),
-        ("ワクチンはどのように機能しますか？", "japanese"),
+        ("疫苗是如何起作用的？", "chinese"),  # noqa: RUF001
+        ("ワクチンはどのように機能しますか？", "japanese"),  # noqa: RUF001
         ("백신은 어떻게 작동합니까?", "korean"),
         ("Как работает вакцина?", "russian"),
-        ("Як працює вакцина і що це таке?", "ukrainian"),
+        ("Як працює вакцина і що це таке?", "ukrainian"),  # noqa: RUF001
         ("كيف يعمل اللقاح؟", "arabic"),
         ("12345 + 678", "unknown"),
     ],

@@ -54,14 +54,16 @@ def session(request: HttpRequest) -> dict[str, str]:
 @router.post("/battles", response={201: BattleOut, **ERRORS})
 def create_battle(request: HttpRequest, payload: PromptIn) -> Status[dict[str, Any]]:
     """Ask two anonymous models the same prompt."""
-    battle = actions.start_battle(voter=request.auth, ip_hash=ip_hash(request), prompt=payload.prompt)
+    battle = actions.start_battle(
+        voter=get_voter(request), ip_hash=ip_hash(request), prompt=payload.prompt
+    )
     return Status(201, battle_dict(battle))
 
 
 @router.get("/battles/{battle_id}", response={200: BattleOut, **ERRORS})
 def battle_detail(request: HttpRequest, battle_id: UUID) -> dict[str, Any]:
     """The battle as its voter sees it: names only after the vote."""
-    return battle_dict(actions.get_battle(battle_id=battle_id, voter=request.auth))
+    return battle_dict(actions.get_battle(battle_id=battle_id, voter=get_voter(request)))
 
 
 @router.get(
@@ -85,16 +87,14 @@ async def battle_events(request: HttpRequest, battle_id: UUID) -> HttpResponseBa
 
 
 @router.post("/battles/{battle_id}/turns", response={201: BattleOut, **ERRORS})
-def create_turn(
-    request: HttpRequest, battle_id: UUID, payload: PromptIn
-) -> Status[dict[str, Any]]:
+def create_turn(request: HttpRequest, battle_id: UUID, payload: PromptIn) -> Status[dict[str, Any]]:
     """Continue the conversation: each model answers with its own history."""
-    turn = actions.add_turn(battle_id=battle_id, voter=request.auth, prompt=payload.prompt)
+    turn = actions.add_turn(battle_id=battle_id, voter=get_voter(request), prompt=payload.prompt)
     return Status(201, battle_dict(turn.battle))
 
 
 @router.post("/battles/{battle_id}/vote", response={200: RevealOut, **ERRORS})
 def vote(request: HttpRequest, battle_id: UUID, payload: VoteIn) -> dict[str, Any]:
     """Vote once, after both answers finished; reveals who was who."""
-    cast = actions.cast_vote(battle_id=battle_id, voter=request.auth, outcome=payload.outcome)
+    cast = actions.cast_vote(battle_id=battle_id, voter=get_voter(request), outcome=payload.outcome)
     return reveal_dict(cast.battle)

@@ -143,7 +143,9 @@ class BattleEventStream:
     idempotent, so the client never shows text twice.
     """
 
-    def __init__(self, turn_index: int, completions: dict[str, Completion], cursors: dict[str, str]):
+    def __init__(
+        self, turn_index: int, completions: dict[str, Completion], cursors: dict[str, str]
+    ):
         self.turn_index = turn_index
         self.completions = completions
         self.cursors = dict(cursors)
@@ -177,7 +179,11 @@ class BattleEventStream:
                     yield self._emit("end", {"side": side, "status": entry.text})
                 else:
                     self.cursors[side] = entry.id
-                    data = {"side": side, "text": entry.text} if entry.kind == "delta" else {"side": side}
+                    data = (
+                        {"side": side, "text": entry.text}
+                        if entry.kind == "delta"
+                        else {"side": side}
+                    )
                     yield self._emit(entry.kind, data)
         yield self._emit("done", {})
 

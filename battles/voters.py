@@ -24,7 +24,7 @@ def get_voter(request: HttpRequest) -> str:
 
 async def aget_existing_voter(request: HttpRequest) -> str:
     """The session's voter id from async code, or "" when the session has none yet."""
-    voter = await request.session.aget(SESSION_KEY)  # type: ignore[attr-defined]
+    voter = await request.session.aget(SESSION_KEY)
     return voter if isinstance(voter, str) else ""
 
 

@@ -12,7 +12,9 @@ from tests.fixtures.web import VoterClient, generate
 pytestmark = pytest.mark.django_db
 
 
-def test_create_returns_the_new_battle(voter_client: VoterClient, secret_contenders: list[Contender]) -> None:
+def test_create_returns_the_new_battle(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
     response = voter_client.post("/api/battles", {"prompt": "Explain recursion"})
 
     assert response.status_code == 201
@@ -62,7 +64,9 @@ def test_malformed_body_is_a_readable_400(
     assert message in response.json()["detail"]
 
 
-def test_empty_prompt_is_a_400(voter_client: VoterClient, secret_contenders: list[Contender]) -> None:
+def test_empty_prompt_is_a_400(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
     response = voter_client.post("/api/battles", {"prompt": "   "})
 
     assert response.status_code == 400
@@ -71,7 +75,9 @@ def test_empty_prompt_is_a_400(voter_client: VoterClient, secret_contenders: lis
 
 
 @override_settings(ARENA_MAX_PROMPT_CHARS=20)
-def test_too_long_prompt_is_a_400(voter_client: VoterClient, secret_contenders: list[Contender]) -> None:
+def test_too_long_prompt_is_a_400(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
     response = voter_client.post("/api/battles", {"prompt": "x" * 21})
 
     assert response.status_code == 400

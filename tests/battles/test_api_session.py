@@ -35,7 +35,12 @@ def test_voter_id_is_stable_within_a_session_and_differs_between_sessions() -> N
 def test_session_is_documented_in_the_openapi_schema() -> None:
     schema = Client().get("/api/openapi.json").json()
 
-    for path in ("/api/session", "/api/battles", "/api/battles/{battle_id}",
-                 "/api/battles/{battle_id}/events", "/api/battles/{battle_id}/turns",
-                 "/api/battles/{battle_id}/vote"):
+    for path in (
+        "/api/session",
+        "/api/battles",
+        "/api/battles/{battle_id}",
+        "/api/battles/{battle_id}/events",
+        "/api/battles/{battle_id}/turns",
+        "/api/battles/{battle_id}/vote",
+    ):
         assert path in schema["paths"], path

@@ -52,7 +52,10 @@ def test_follow_up_after_the_vote_is_a_409(
 ) -> None:
     battle = voter_client.post("/api/battles", {"prompt": "Name a prime"}).json()
     generate(battle["id"])
-    assert voter_client.post(f"/api/battles/{battle['id']}/vote", {"outcome": "tie"}).status_code == 200
+    assert (
+        voter_client.post(f"/api/battles/{battle['id']}/vote", {"outcome": "tie"}).status_code
+        == 200
+    )
 
     response = voter_client.post(f"/api/battles/{battle['id']}/turns", {"prompt": "more"})
 

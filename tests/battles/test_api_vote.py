@@ -86,14 +86,18 @@ def test_vote_checks_outcome_csrf_owner_and_existence(
 
 
 def test_vote_on_a_failed_battle_is_a_409(
-    voter_client: VoterClient, openai_server: object,
+    voter_client: VoterClient,
+    openai_server: object,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FAKE_PROVIDER_KEY", "sk-test")
     for codename, model in (("broken-one", "http400"), ("broken-two", "http400-x")):
         Contender.objects.create(
-            codename=codename, backend="openai", base_url=openai_server.base_url,  # type: ignore[attr-defined]
-            provider_model=model, api_key_env="FAKE_PROVIDER_KEY",
+            codename=codename,
+            backend="openai",
+            base_url=openai_server.base_url,  # type: ignore[attr-defined]
+            provider_model=model,
+            api_key_env="FAKE_PROVIDER_KEY",
         )
     battle_id = voter_client.post("/api/battles", {"prompt": "Say hi"}).json()["id"]
     generate(battle_id)

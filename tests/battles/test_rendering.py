@@ -7,8 +7,32 @@ import pytest
 from battles.rendering import render_markdown
 
 SAFE_TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "del", "code",
-    "pre", "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "s",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 
 
@@ -73,7 +97,8 @@ def test_javascript_links_are_not_links() -> None:
 def test_links_get_safe_rel_and_keep_http_urls() -> None:
     html = render_markdown("See [the docs](https://docs.example.org/page?a=1&b=2).")
 
-    assert '<a href="https://docs.example.org/page?a=1&amp;b=2" rel="nofollow noopener noreferrer">the docs</a>' in html
+    href = 'href="https://docs.example.org/page?a=1&amp;b=2"'
+    assert f'<a {href} rel="nofollow noopener noreferrer">the docs</a>' in html
 
 
 def test_markdown_features_render() -> None:
@@ -93,7 +118,7 @@ def test_markdown_features_render() -> None:
     assert "<blockquote>" in html
     assert '<th style="text-align:left">Name</th>' in html
     assert '<td style="text-align:right">1</td>' in html
-    assert '<pre><code class="language-python">print(\'&lt;hi&gt;\')\n</code></pre>' in html
+    assert "<pre><code class=\"language-python\">print('&lt;hi&gt;')\n</code></pre>" in html
 
 
 def test_code_block_language_cannot_smuggle_attributes() -> None:
@@ -101,6 +126,8 @@ def test_code_block_language_cannot_smuggle_attributes() -> None:
 
     assert ("code", []) in elements or all(
         name == "class" and value.startswith("language-")
-        for tag, attrs in elements if tag == "code" for name, value in attrs
+        for tag, attrs in elements
+        if tag == "code"
+        for name, value in attrs
     )
     assert not any(name == "onclick" for _, attrs in elements for name, _ in attrs)

@@ -69,7 +69,8 @@ def test_stream_carries_both_sides_then_done(
     assert replay(stream.events) == {"a": "Owls hunt at night.", "b": "Hoot!"}
     ends = [e.data for e in stream.events if e.event == "end"]
     assert sorted(ends, key=lambda d: d["side"]) == [
-        {"side": "a", "status": "done"}, {"side": "b", "status": "done"}
+        {"side": "a", "status": "done"},
+        {"side": "b", "status": "done"},
     ]
     assert stream.events[-1].event == "done"
     assert all(set(e.data) <= {"side", "text", "status"} for e in stream.events)
@@ -123,7 +124,7 @@ def test_late_viewer_gets_final_text_from_the_database(
 def test_real_generation_streams_text_equal_to_the_database(
     voter_client: VoterClient, secret_contenders: list[Contender]
 ) -> None:
-    battle_id, c = _battle(voter_client)
+    battle_id, _ = _battle(voter_client)
     generate(battle_id)
     # A viewer that connected while it streamed: the database still said "streaming".
     Completion.objects.filter(turn__battle_id=battle_id).update(status=CompletionStatus.STREAMING)
@@ -166,7 +167,8 @@ def test_a_side_already_ended_is_not_sent_again(
     _publish(c["a"], "delta", "Done already.")
     _publish(c["a"], "end", "done")
     first = read_stream(
-        voter_client.http.cookies, _url(battle_id),
+        voter_client.http.cookies,
+        _url(battle_id),
         stop=lambda events: any(e.event == "end" for e in events),
     )
     _publish(c["b"], "delta", "Late")

@@ -37,7 +37,8 @@ class AnthropicHandler(FakeHandler):
         # The classic header is x-api-key; recent SDKs send the same key as a Bearer token.
         sent = {self.headers.get("x-api-key"), self.headers.get("Authorization")}
         if key is not None and not {key, f"Bearer {key}"} & sent:
-            self.error(401)
+            shown = self.headers.get("x-api-key") or self.headers.get("Authorization", "")
+            self.error(401, f"invalid x-api-key {shown.removeprefix('Bearer ')}")
             return
         if (
             not isinstance(body, dict)
@@ -67,8 +68,9 @@ class AnthropicHandler(FakeHandler):
             tokens = conversation.tokens()
             self.send_json(200, self.message(model, conversation, "".join(tokens), len(tokens)))
 
-    def error(self, status: int) -> None:
-        kind, message = _ERRORS.get(status, ("not_found_error", "Not found."))
+    def error(self, status: int, message: str = "") -> None:
+        kind, default = _ERRORS.get(status, ("not_found_error", "Not found."))
+        message = message or default
         headers = {"retry-after": "1"} if status == 429 else {}
         body = {"type": "error", "error": {"type": kind, "message": message}}
         self.send_json(status, body, headers)

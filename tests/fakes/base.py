@@ -7,7 +7,9 @@ succeed; counted per server and model id), ``cut`` (the body ends cleanly mid-an
 without a finish), ``drop`` (the connection is dropped mid-chunk), ``malformed``
 (broken JSON in the stream), ``hang`` (never answers), ``hang-headers`` (headers, then
 nothing), ``stall`` (one token, then nothing), ``reasoning`` (thinking deltas, then the
-answer), ``stream-error`` (an error event mid-stream).
+answer), ``stream-error`` (an error event mid-stream), ``strict`` (OpenAI only: rejects
+``stream_options`` with 400, like some compatible servers). A refused API key is echoed
+in the 401 message, harsher than real providers, so tests can check it is not passed on.
 """
 
 import argparse
@@ -35,6 +37,7 @@ SCENARIOS = (
     "stall",
     "reasoning",
     "stream-error",
+    "strict",
 )
 # How long a hanging scenario holds its connection at most (it ends early on shutdown).
 HANG_SECONDS = 60.0

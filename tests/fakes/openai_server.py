@@ -33,8 +33,9 @@ class OpenAIHandler(FakeHandler):
             self.send_json(404, {"error": {"message": "Not found", "type": "not_found"}})
             return
         key = self.fake.api_key
-        if key is not None and self.headers.get("Authorization") != f"Bearer {key}":
-            self.error(401)
+        sent = self.headers.get("Authorization", "")
+        if key is not None and sent != f"Bearer {key}":
+            self.error(401, f"Incorrect API key provided: {sent.removeprefix('Bearer ')}")
             return
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             self.error(400)
@@ -49,6 +50,9 @@ class OpenAIHandler(FakeHandler):
             return
         if scenario.name == "hang":
             self.hang()
+            return
+        if scenario.name == "strict" and "stream_options" in body:
+            self.error(400, "Unrecognized request argument supplied: stream_options")
             return
         conversation = Conversation(
             messages=[
@@ -65,8 +69,9 @@ class OpenAIHandler(FakeHandler):
         else:
             self.send_json(200, self.completion(body, model, conversation))
 
-    def error(self, status: int) -> None:
-        kind, message = _ERRORS[status]
+    def error(self, status: int, message: str = "") -> None:
+        kind, default = _ERRORS[status]
+        message = message or default
         headers = {"Retry-After": "1"} if status == 429 else {}
         self.send_json(status, {"error": {"message": message, "type": kind, "code": None}}, headers)
 

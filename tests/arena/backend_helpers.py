@@ -1,0 +1,33 @@
+"""Small helpers for backend tests: build a request, drain a stream."""
+
+from typing import Any
+
+from arena.backends import Delta, Finished, GenerationRequest, Message, get_backend
+
+HISTORY = [
+    Message("user", "Name a river."),
+    Message("assistant", "The Danube."),
+    Message("user", "And another one?"),
+]
+
+
+def make_request(server: Any, model: str, **overrides: Any) -> GenerationRequest:
+    fields: dict[str, Any] = {
+        "messages": HISTORY,
+        "provider_model": model,
+        "base_url": server.base_url,
+        "api_key": "test-key",
+        "first_token_timeout": 10.0,
+        "idle_timeout": 10.0,
+    }
+    fields.update(overrides)
+    return GenerationRequest(**fields)
+
+
+def drain(kind: str, request: GenerationRequest) -> tuple[list[Delta], Finished]:
+    """All deltas and the one ``Finished``; fails if the stream breaks that shape."""
+    events = list(get_backend(kind).stream(request))
+    deltas = [e for e in events if isinstance(e, Delta)]
+    finished = [e for e in events if isinstance(e, Finished)]
+    assert len(finished) == 1 and events[-1] is finished[0], events
+    return deltas, finished[0]

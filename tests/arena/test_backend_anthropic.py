@@ -1,0 +1,66 @@
+"""The Anthropic Messages backend against a real HTTP server speaking the protocol."""
+
+from typing import Any
+
+from tests.arena.backend_helpers import drain, make_request
+
+
+def test_streams_the_answer_to_its_own_history_with_params(anthropic_server: Any) -> None:
+    # given a server that requires a key, and a request with history and parameters
+    anthropic_server.api_key = "test-key"
+    request = make_request(
+        anthropic_server, "ok", temperature=0.3, top_p=0.8, max_tokens=50, system_prompt="Be kind"
+    )
+
+    # when
+    deltas, finished = drain("anthropic", request)
+
+    # then
+    assert len(deltas) > 5
+    assert "".join(d.text for d in deltas) == (
+        "Answer to user turn 2 of 3 messages: you said 'And another one?'. System: Be kind."
+    )
+    assert finished.reason == "end_turn"
+    assert finished.output_tokens == len(deltas)
+    assert finished.input_tokens == 8
+    [sent] = anthropic_server.requests
+    assert sent.path.startswith("/v1/messages")
+    # the classic header or, with recent SDKs, the same key as a Bearer token
+    sent_key = sent.headers.get("x-api-key") or sent.headers["authorization"].removeprefix(
+        "Bearer "
+    )
+    assert sent_key == "test-key"
+
+    body = sent.body
+    assert body["system"] == "Be kind"
+    assert body["messages"] == [
+        {"role": "user", "content": "Name a river."},
+        {"role": "assistant", "content": "The Danube."},
+        {"role": "user", "content": "And another one?"},
+    ]
+    assert (body["temperature"], body["top_p"], body["max_tokens"]) == (0.3, 0.8, 50)
+    assert body["stream"] is True
+
+
+def test_max_tokens_defaults_and_unset_params_are_not_sent(anthropic_server: Any) -> None:
+    drain("anthropic", make_request(anthropic_server, "ok"))
+
+    [sent] = anthropic_server.requests
+    assert sent.body["max_tokens"] == 1024
+    assert not {"temperature", "top_p", "system"} & set(sent.body)
+
+
+def test_thinking_deltas_are_not_part_of_the_answer(anthropic_server: Any) -> None:
+    deltas, finished = drain("anthropic", make_request(anthropic_server, "reasoning"))
+
+    text = "".join(d.text for d in deltas)
+    assert text.startswith("Answer to user turn 2")
+    assert "think" not in text
+    assert finished.reason == "end_turn"
+
+
+def test_max_tokens_cut_is_reported_as_such(anthropic_server: Any) -> None:
+    deltas, finished = drain("anthropic", make_request(anthropic_server, "ok", max_tokens=4))
+
+    assert len(deltas) == 4
+    assert finished.reason == "max_tokens"

@@ -1,0 +1,76 @@
+"""The OpenAI-compatible backend against a real HTTP server speaking the protocol."""
+
+from typing import Any
+
+from arena.backends import Message
+from tests.arena.backend_helpers import drain, make_request
+
+
+def test_streams_the_answer_to_its_own_history_with_params(openai_server: Any) -> None:
+    # given a server that requires a key, and a request with history and parameters
+    openai_server.api_key = "test-key"
+    request = make_request(
+        openai_server, "ok", temperature=0.2, top_p=0.9, max_tokens=64, system_prompt="Be brief"
+    )
+
+    # when
+    deltas, finished = drain("openai", request)
+
+    # then the text is the server's answer to exactly this conversation, token by token
+    assert len(deltas) > 5
+    assert "".join(d.text for d in deltas) == (
+        "Answer to user turn 2 of 3 messages: you said 'And another one?'. System: Be brief."
+    )
+    assert finished.reason == "stop"
+    assert finished.output_tokens == len(deltas)
+    assert finished.input_tokens == 8
+    # and the wire request carried the history, the system prompt and the parameters
+    [sent] = openai_server.requests
+    assert sent.path == "/v1/chat/completions"
+    assert sent.headers["authorization"] == "Bearer test-key"
+    body = sent.body
+    assert body["messages"] == [
+        {"role": "system", "content": "Be brief"},
+        {"role": "user", "content": "Name a river."},
+        {"role": "assistant", "content": "The Danube."},
+        {"role": "user", "content": "And another one?"},
+    ]
+    assert body["model"] == "ok"
+    assert body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True}
+    assert (body["temperature"], body["top_p"], body["max_tokens"]) == (0.2, 0.9, 64)
+
+
+def test_unset_params_are_not_sent(openai_server: Any) -> None:
+    drain("openai", make_request(openai_server, "ok", messages=[Message("user", "Hi")]))
+
+    [sent] = openai_server.requests
+    assert not {"temperature", "top_p", "max_tokens"} & set(sent.body)
+    assert sent.body["messages"] == [{"role": "user", "content": "Hi"}]
+
+
+def test_reasoning_deltas_are_not_part_of_the_answer(openai_server: Any) -> None:
+    deltas, finished = drain("openai", make_request(openai_server, "reasoning"))
+
+    text = "".join(d.text for d in deltas)
+    assert text.startswith("Answer to user turn 2")
+    assert "think" not in text
+    assert finished.reason == "stop"
+
+
+def test_max_tokens_cut_is_a_length_finish(openai_server: Any) -> None:
+    deltas, finished = drain("openai", make_request(openai_server, "ok", max_tokens=3))
+
+    assert len(deltas) == 3
+    assert finished.reason == "length"
+
+
+def test_server_without_usage_support_still_answers(openai_server: Any) -> None:
+    # given a compatible server that rejects stream_options with a 400
+    deltas, finished = drain("openai", make_request(openai_server, "strict"))
+
+    # then the backend asked again without it and got the answer, without token counts
+    assert "".join(d.text for d in deltas).startswith("Answer to user turn 2")
+    assert (finished.input_tokens, finished.output_tokens) == (None, None)
+    first, second = openai_server.requests
+    assert "stream_options" in first.body and "stream_options" not in second.body

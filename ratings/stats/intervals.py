@@ -70,6 +70,9 @@ def sandwich_covariance(
     p = 1.0 / (1.0 + np.exp(-(params[i] - params[j])))
     hess = _laplacian(total * p * (1.0 - p), i, j, n_models)
     hess[np.diag_indices(n_models)] += ridge + hessian_ridge * total.sum()
+    # The meat has no component along the all-ones (gauge) direction, so adding a
+    # rank-one term there leaves the result unchanged but keeps H well conditioned.
+    hess += 1.0 / n_models
     meat_w = w_ij * (1.0 - p) ** 2 + w_ji * p**2 + t_ij * (0.5 - p) ** 2
     meat = _laplacian(meat_w, i, j, n_models)
     h_inv = np.linalg.inv(hess)

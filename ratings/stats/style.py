@@ -220,6 +220,7 @@ def style_sandwich_covariance(
     hess = _gram(design, f, p * (1.0 - p), n_models)
     hess[np.diag_indices(hess.shape[0])] += hessian_ridge * a.size
     hess[np.arange(n_models), np.arange(n_models)] += fit.ridge
+    hess[:n_models, :n_models] += 1.0 / n_models  # gauge direction; the meat ignores it
     meat = _gram(design, f, (y - p) ** 2, n_models)
     h_inv = np.linalg.inv(hess)
     cov: FloatArray = h_inv @ meat @ h_inv

@@ -5,6 +5,7 @@ show; reveal, pause and resume go through the same domain functions as the comma
 """
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -43,6 +44,8 @@ class ContenderAdmin(admin.ModelAdmin):
     search_fields = ("codename", "public_name", "organisation", "provider_model")
     readonly_fields = ("revealed_at", "created_at", "consecutive_failures")
     actions = ("reveal", "pause", "resume")
+    # A base URL typed without a scheme means https (Django 6's default, opted into now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("codename", "status", "sampling_weight", "historic")}),
         (

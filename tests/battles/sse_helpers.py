@@ -6,12 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.db import connections
+from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient
-
-# One loop for all SSE tests: the Redis channel keeps one async client per event loop.
-LOOP = asyncio.new_event_loop()
 
 
 @dataclass
@@ -72,7 +68,7 @@ async def _read(
             while "\n\n" in buffer:
                 block, buffer = buffer.split("\n\n", 1)
                 _parse(block, events, comments)
-            # The callback may touch the database: run it off the event loop.
+            # The callback may touch the database: run it as sync code.
             if stop is not None and await sync_to_async(stop)(events):
                 break
     finally:
@@ -89,14 +85,13 @@ def read_stream(
     timeout: float = 30,
 ) -> Stream:
     """Connect, read events until the server closes (or ``stop`` says so), disconnect."""
-    try:
-        return LOOP.run_until_complete(
-            asyncio.wait_for(_read(cookies, url, last_event_id, stop), timeout)
-        )
-    finally:
-        # The view's database work ran on asgiref's worker thread: close that connection,
-        # or it would keep the test database from being dropped.
-        LOOP.run_until_complete(sync_to_async(connections.close_all)())
+
+    async def bounded() -> Stream:
+        return await asyncio.wait_for(_read(cookies, url, last_event_id, stop), timeout)
+
+    # async_to_sync runs the view's database work back on this thread, inside the test's
+    # transaction, as Django does for a request.
+    return async_to_sync(bounded)()
 
 
 def replay(events: list[Event]) -> dict[str, str]:

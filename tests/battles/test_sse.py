@@ -16,7 +16,7 @@ from battles.models import Battle, Completion, CompletionStatus, Turn
 from tests.battles.sse_helpers import Event, read_stream, replay
 from tests.fixtures.web import VoterClient, generate
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _battle(client: VoterClient) -> tuple[str, dict[str, Completion]]:

@@ -1,0 +1,133 @@
+"""Before the vote nothing the server sends may tell who is who; after it, the names show.
+
+Every response of a whole battle -- bodies, headers, cookies, redirects, SSE events -- is
+recorded and searched for every identifying string of every contender.
+"""
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from arena.models import BackendKind, Contender
+from battles.models import Completion, CompletionStatus
+from tests.battles.sse_helpers import read_stream
+from tests.fixtures.web import VoterClient, generate, identity_strings, make_contender
+
+pytestmark = pytest.mark.django_db
+
+
+class Recorder:
+    """Everything the server sent, as one searchable text per response."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def add(self, what: str, response: Any) -> Any:
+        parts = [f"{name}: {value}" for name, value in response.items()]
+        parts += [f"cookie {morsel.key}={morsel.value}" for morsel in response.cookies.values()]
+        if not getattr(response, "streaming", False):
+            parts.append(response.content.decode(errors="replace"))
+        self.seen.append((what, "\n".join(parts)))
+        return response
+
+    def add_stream(self, what: str, stream: Any) -> None:
+        headers = "\n".join(f"{k}: {v}" for k, v in stream.headers.items())
+        self.seen.append((what, headers + "\n" + stream.raw))
+
+    def leaks(self, secrets: list[str]) -> list[tuple[str, str]]:
+        return [
+            (what, secret)
+            for what, text in self.seen
+            for secret in secrets
+            if secret.lower() in text.lower()
+        ]
+
+
+def _drive_battle_until_vote(client: VoterClient, record: Recorder) -> str:
+    record.add("session", client.get("/api/session"))
+    record.add("home", client.get("/"))
+    created = record.add("create", client.post("/api/battles", {"prompt": "Who made you?"}))
+    battle_id = created.json()["id"]
+    record.add("poll before", client.get(f"/api/battles/{battle_id}"))
+    record.add("page before", client.get(f"/battles/{battle_id}/"))
+    generate(battle_id)
+    record.add_stream(
+        "events", read_stream(client.http.cookies, f"/api/battles/{battle_id}/events")
+    )
+    record.add("poll after", client.get(f"/api/battles/{battle_id}"))
+    record.add("page after", client.get(f"/battles/{battle_id}/"))
+    return str(battle_id)
+
+
+def test_nothing_identifies_the_models_before_the_vote(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    record = Recorder()
+    secrets = identity_strings(secret_contenders)
+
+    battle_id = _drive_battle_until_vote(voter_client, record)
+    follow = record.add(
+        "follow-up",
+        voter_client.post(f"/api/battles/{battle_id}/turns", {"prompt": "Name your maker."}),
+    )
+    assert follow.status_code == 201
+    generate(battle_id)
+    stream = read_stream(voter_client.http.cookies, f"/api/battles/{battle_id}/events")
+    record.add_stream("events turn 2 after", stream)
+    record.add("poll turn 2", voter_client.get(f"/api/battles/{battle_id}"))
+    record.add("page turn 2", voter_client.get(f"/battles/{battle_id}/"))
+    page_client = Client()
+    home = page_client.get("/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home)
+    assert token
+    fallback = page_client.post("/", {"prompt": "Hello", "csrfmiddlewaretoken": token.group(1)})
+    record.add("form fallback", fallback)
+    record.add("form fallback page", page_client.get(fallback["Location"]))
+
+    assert record.leaks(secrets) == []
+    assert all(text for _, text in record.seen)
+    bodies = "\n".join(text for _, text in record.seen)
+    for field in ("input_tokens", "output_tokens", "finish_reason", "contender"):
+        assert field not in bodies
+    assert stream.events[-1].event == "done"
+
+    # After the vote the names are revealed (codenames while unrevealed).
+    reveal = voter_client.post(f"/api/battles/{battle_id}/vote", {"outcome": "tie"}).json()
+    assert {reveal["a"]["name"], reveal["b"]["name"]} == {"zanzibar-owl", "marzipan-yak"}
+    page = voter_client.get(f"/battles/{battle_id}/").content.decode()
+    assert "zanzibar-owl" in page and "marzipan-yak" in page
+
+
+def test_a_failing_backend_leaks_neither_its_error_nor_its_name(
+    voter_client: VoterClient, openai_server: Any
+) -> None:
+    contenders = [
+        make_contender(
+            "papaya-heron",
+            public_name="Driftwood Max",
+            organisation="Orrery Systems",
+            backend=BackendKind.OPENAI,
+            base_url=openai_server.base_url,
+            provider_model="http400-orrery-driftwood-max",
+        ),
+        make_contender(
+            "quince-lynx",
+            public_name="Sablecrest Mini",
+            organisation="Halcyon Forge",
+            provider_model="halcyon-sablecrest-mini",
+        ),
+    ]
+    record = Recorder()
+
+    battle_id = _drive_battle_until_vote(voter_client, record)
+
+    failed = Completion.objects.get(turn__battle_id=battle_id, status=CompletionStatus.FAILED)
+    assert failed.error  # the operators' reason exists ...
+    secrets = [*identity_strings(contenders), failed.error, openai_server.base_url]
+    assert record.leaks(secrets) == []  # ... and never reaches the voter
+    detail = voter_client.get(f"/api/battles/{battle_id}").json()
+    assert detail["status"] == "failed"
+    errors = {detail["turns"][0][side]["error"] for side in ("a", "b")}
+    assert "This answer could not be generated." in errors

@@ -14,6 +14,8 @@ from uuid import UUID
 from django.conf import settings
 from django.db import connections
 
+from battles.generation import fail_unstarted
+
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -26,7 +28,12 @@ def enqueue_generation(completion_id: UUID | str) -> None:
     from battles.tasks import generate_completion_task
 
     if not settings.ARENA_INPROCESS_TASKS:
-        generate_completion_task.delay(str(completion_id))
+        try:
+            generate_completion_task.delay(str(completion_id))
+        except Exception:
+            # The rows are committed already: without a task the battle would wait forever.
+            logger.exception("could not enqueue generation of completion %s", completion_id)
+            fail_unstarted(UUID(str(completion_id)), "could not enqueue the generation task")
         return
     future = _pool().submit(_run_inprocess, str(completion_id))
     with _lock:

@@ -76,6 +76,18 @@ def run_generation(completion_id: UUID) -> None:
     channel.publish(key, "end", status)
 
 
+def fail_unstarted(completion_id: UUID, reason: str) -> None:
+    """Fail a completion no worker will ever pick up (its task could not be queued)."""
+    failed = Completion.objects.filter(pk=completion_id, status=CompletionStatus.PENDING).update(
+        status=CompletionStatus.FAILED, error=reason, finished_at=timezone.now()
+    )
+    if not failed:
+        return
+    battle_id = Completion.objects.values_list("turn__battle_id", flat=True).get(pk=completion_id)
+    Battle.refresh_status(battle_id)
+    get_channel().publish(stream_key(completion_id), "end", CompletionStatus.FAILED)
+
+
 def _claim(completion_id: UUID) -> _Claim | None:
     """Atomically take the completion: pending -> streaming, or restart a dead run's stream."""
     lease = timezone.now()

@@ -94,3 +94,30 @@ def test_concurrent_votes_store_exactly_one() -> None:
     assert len(stored) == 1 and stored[0] in results
     assert sum(isinstance(r, Conflict) for r in results) == 3
     assert Battle.objects.get(pk=battle.pk).status == BattleStatus.VOTED
+
+
+@pytest.mark.django_db
+def test_broker_unreachable_fails_the_battle_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    from battles.tasks import generate_completion_task
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(generate_completion_task, "delay", broker_down)
+    make_contender("first-one")
+    make_contender("second-one")
+    with override_settings(ARENA_INPROCESS_TASKS=False), django_capture_on_commit_callbacks(
+        execute=True
+    ):
+        battle = new_battle(voter="owner")
+
+    completions = Completion.objects.filter(turn__battle=battle)
+    assert {(c.status, c.error) for c in completions} == {
+        (CompletionStatus.FAILED, "could not enqueue the generation task")
+    }
+    assert Battle.objects.get(pk=battle.pk).status == BattleStatus.FAILED
+    assert [(e.kind, e.text) for e in stream_entries(completions[0])] == [("end", "failed")]

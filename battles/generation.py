@@ -54,22 +54,24 @@ def run_generation(completion_id: UUID) -> None:
     if claim.restarted:
         # A worker died mid-stream: viewers drop the partial text, we start over.
         channel.publish(key, "reset")
+    # Only the backend's own failures count towards its circuit breaker, not our bugs.
+    backend_failed = False
     try:
         answer = _stream_answer(claim, lambda text: channel.publish(key, "delta", text))
     except BackendError as exc:
-        ok, status = _store_failure(claim, exc.reason), CompletionStatus.FAILED
+        ok, status, backend_failed = _store_failure(claim, exc.reason), "failed", True
     except Exception as exc:  # a bug must not leave the battle generating forever
         logger.exception("generation of completion %s crashed", completion.id)
         ok = _store_failure(claim, f"internal error: {type(exc).__name__}: {exc}")
-        status = CompletionStatus.FAILED
+        status = "failed"
     else:
-        ok, status = _store_answer(claim, answer), CompletionStatus.DONE
+        ok, status = _store_answer(claim, answer), "done"
     if not ok:
         logger.warning("completion %s was claimed by a newer run; result dropped", completion.id)
         return
-    if status == CompletionStatus.DONE:
+    if status == "done":
         breaker.record_success(completion.contender_id)
-    else:
+    elif backend_failed:
         breaker.record_failure(completion.contender_id)
     # The battle status before the end entry: a viewer that sees both ends can vote.
     Battle.refresh_status(completion.turn.battle_id)
@@ -85,7 +87,7 @@ def fail_unstarted(completion_id: UUID, reason: str) -> None:
         return
     battle_id = Completion.objects.values_list("turn__battle_id", flat=True).get(pk=completion_id)
     Battle.refresh_status(battle_id)
-    get_channel().publish(stream_key(completion_id), "end", CompletionStatus.FAILED)
+    get_channel().publish(stream_key(completion_id), "end", "failed")
 
 
 def _claim(completion_id: UUID) -> _Claim | None:

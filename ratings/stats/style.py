@@ -24,6 +24,8 @@ from ratings.stats.exceptions import ConvergenceError
 # Replicate x battle entries held at once in the bootstrap. Kept under glibc's largest
 # mmap threshold (32 MiB) so that working arrays are recycled, not page-faulted afresh.
 _CHUNK_ELEMENTS = 2_000_000
+#: Default L2 penalty on style coefficients (log-odds per standard deviation).
+COEF_RIDGE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class StyleFit:
         Log-odds effect of one standard deviation of each style feature.
     ridge : float
         L2 penalty on ``params`` (0 when the MLE exists).
+    coef_ridge : float
+        L2 penalty on ``coefs``.
     n_iter : int
         Newton iterations taken.
     """
@@ -46,6 +50,7 @@ class StyleFit:
     coefs: FloatArray
     ridge: float
     n_iter: int
+    coef_ridge: float = 0.0
 
 
 def style_features(
@@ -122,6 +127,7 @@ def fit_style_control(
     *,
     weights: NDArray[np.float64] | None = None,
     ridge: float | None = None,
+    coef_ridge: float = COEF_RIDGE,
     max_iter: int = 100,
     tol: float = 1e-10,
 ) -> StyleFit:
@@ -142,6 +148,9 @@ def fit_style_control(
     ridge : float, optional
         L2 penalty on strengths; by default 0 when the comparison graph is strongly
         connected, else :data:`~ratings.stats.bradley_terry.DEFAULT_RIDGE`.
+    coef_ridge : float
+        L2 penalty on the style coefficients; negligible with real data, it keeps a
+        constant feature (say, no headers anywhere) or a tiny separable sample finite.
     max_iter, tol : int, float
         Iteration limit and step tolerance.
 
@@ -167,8 +176,9 @@ def fit_style_control(
 
     def objective(t: FloatArray) -> float:
         d = t[a] - t[b] + f @ t[n_models:]
-        r = t[:n_models]
-        return float((w * (np.logaddexp(0.0, d) - y * d)).sum() + 0.5 * ridge * (r @ r))
+        r, c = t[:n_models], t[n_models:]
+        penalty = 0.5 * ridge * (r @ r) + 0.5 * coef_ridge * (c @ c)
+        return float((w * (np.logaddexp(0.0, d) - y * d)).sum() + penalty)
 
     obj = objective(theta)
     for it in range(1, max_iter + 1):
@@ -177,8 +187,10 @@ def fit_style_control(
         resid = w * (p - y)
         grad = np.concatenate([design.T @ resid, f.T @ resid])
         grad[:n_models] += ridge * theta[:n_models]
+        grad[n_models:] += coef_ridge * theta[n_models:]
         hess = _gram(design, f, w * p * (1.0 - p), n_models)
         hess[np.arange(n_models), np.arange(n_models)] += ridge
+        hess[np.arange(n_models, n_models + k), np.arange(n_models, n_models + k)] += coef_ridge
         if ridge == 0.0:
             hess[:n_models, :n_models] += 1.0 / n_models
         step = np.linalg.solve(hess, grad)
@@ -192,7 +204,7 @@ def fit_style_control(
         obj = new_obj
         if np.max(np.abs(t * step)) < tol:
             r = theta[:n_models]
-            return StyleFit(r - r.mean(), theta[n_models:].copy(), ridge, it)
+            return StyleFit(r - r.mean(), theta[n_models:].copy(), ridge, it, coef_ridge)
     raise ConvergenceError(f"style-control Newton did not converge in {max_iter} iterations")
 
 
@@ -220,6 +232,7 @@ def style_sandwich_covariance(
     hess = _gram(design, f, p * (1.0 - p), n_models)
     hess[np.diag_indices(hess.shape[0])] += hessian_ridge * a.size
     hess[np.arange(n_models), np.arange(n_models)] += fit.ridge
+    hess[np.arange(n_models, hess.shape[0]), np.arange(n_models, hess.shape[0])] += fit.coef_ridge
     hess[:n_models, :n_models] += 1.0 / n_models  # gauge direction; the meat ignores it
     meat = _gram(design, f, (y - p) ** 2, n_models)
     h_inv = np.linalg.inv(hess)
@@ -273,6 +286,7 @@ def bootstrap_style_control(
     p0 = expit(fit.params[a] - fit.params[b] + f @ fit.coefs)
     h0 = _gram(design, f, p0 * (1.0 - p0), n_models)
     h0[np.arange(n_models), np.arange(n_models)] += fit.ridge
+    h0[np.arange(n_models, n_models + k), np.arange(n_models, n_models + k)] += fit.coef_ridge
     if fit.ridge == 0.0:
         h0[:n_models, :n_models] += 1.0 / n_models
     k0: FloatArray = np.asarray(np.linalg.inv(h0), dtype=np.float64)
@@ -293,9 +307,13 @@ def bootstrap_style_control(
         for r in range(size):
             w[r] = np.bincount(rng.integers(0, n, size=n), minlength=n)
         theta = np.repeat(theta0[None, :], size, axis=0)
-        done = _chord(theta, pair_idx, pa, pb, y, f, w, k0, fit.ridge, max_iter, tol)
+        done = _chord(
+            theta, pair_idx, pa, pb, y, f, w, k0, (fit.ridge, fit.coef_ridge), max_iter, tol
+        )
         for slow in np.flatnonzero(~done):
-            exact = fit_style_control(a, b, outcome, f, n_models, weights=w[slow])
+            exact = fit_style_control(
+                a, b, outcome, f, n_models, weights=w[slow], coef_ridge=fit.coef_ridge
+            )
             theta[slow] = np.concatenate([exact.params, exact.coefs])
         out[start : start + size] = theta
 
@@ -314,7 +332,7 @@ def _chord(
     f: FloatArray,
     w: FloatArray,
     k0: FloatArray,
-    ridge: float,
+    ridges: tuple[float, float],
     max_iter: int,
     tol: float,
 ) -> NDArray[np.bool_]:
@@ -340,7 +358,8 @@ def _chord(
         buf *= w
         per_pair = np.stack([np.bincount(pair_idx, row, n_pairs) for row in buf])
         grad = np.concatenate([per_pair @ inc, buf @ f], axis=1)
-        grad[:, :n_models] += ridge * theta[:, :n_models]
+        grad[:, :n_models] += ridges[0] * theta[:, :n_models]
+        grad[:, n_models:] += ridges[1] * theta[:, n_models:]
         step = grad @ k0
         theta -= step
         done = np.max(np.abs(step), axis=1) < tol

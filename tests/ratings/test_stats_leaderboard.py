@@ -146,5 +146,8 @@ def test_matrices(counts):
     pred = predicted_win_rates(np.array([1100.0, 1000.0]))
     assert pred[0, 1] == pytest.approx(1 / (1 + 10 ** (-100 / 400)))
     assert pred[0, 0] == 0.5 and pred[0, 1] + pred[1, 0] == pytest.approx(1.0)
-    assert math.isnan(pairwise_win_rates(PairCounts(["a", "b"], ["overall"], np.zeros((1, 2, 2)),
-                                                     np.zeros((1, 2, 2))))[0, 1])
+    assert math.isnan(
+        pairwise_win_rates(
+            PairCounts(["a", "b"], ["overall"], np.zeros((1, 2, 2)), np.zeros((1, 2, 2)))
+        )[0, 1]
+    )

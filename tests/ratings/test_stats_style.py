@@ -35,7 +35,7 @@ def _battles(seed, m=6, n=20_000, beta=(0.4, -0.2), tie_rate=0.1):
 
 def test_style_features_are_normalised_relative_differences():
     counts = np.array([[10.0, 0.0, 5.0, 0.0], [0.0, 2.0, 5.0, 2.0], [3.0, 1.0, 3.0, 0.0]])
-    f, mean, std = style_features(counts)
+    f, mean, _ = style_features(counts)
     raw = np.array([[5 / 16, 0.0], [-5 / 6, 0.0], [0.0, 1 / 2]])
     np.testing.assert_allclose(mean, raw.mean(axis=0))
     np.testing.assert_allclose(f, (raw - raw.mean(axis=0)) / raw.std(axis=0))
@@ -91,8 +91,17 @@ def test_style_leaderboard_shape(ci):
     names = [f"m{k}" for k in range(6)]
     mask = np.vstack([np.ones(a.size, bool), a < 3])
     out = compute_style_leaderboard(
-        names, a, b, outcome, counts, categories=["overall", "coding"], category_mask=mask,
-        ci=ci, rounds=20, seed=0, anchor=("m0", 900.0),
+        names,
+        a,
+        b,
+        outcome,
+        counts,
+        categories=["overall", "coding"],
+        category_mask=mask,
+        ci=ci,
+        rounds=20,
+        seed=0,
+        anchor=("m0", 900.0),
     )
     assert out["method"]["model"] == "bradley_terry_style_control"
     for entry in out["categories"].values():

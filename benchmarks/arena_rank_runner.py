@@ -29,7 +29,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--input", required=True)
     parser.add_argument("--categories", default="all")
-    parser.add_argument("--ci", default="sandwich", choices=["sandwich", "bootstrap", "none"])
+    parser.add_argument(
+        "--ci", default="sandwich", help="comma list of sandwich, bootstrap (or none)"
+    )
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--output", required=True)
     parser.add_argument(
@@ -68,21 +70,22 @@ def main() -> None:
         model.fit(dataset)
         fit_s = time.perf_counter() - t
         out: dict[str, object] = {"fit_s": fit_s}
-        if args.ci != "none":
+        scale = model.alpha
+        out["ratings"] = [float(x) * scale + 1000.0 for x in model.params["ratings"]]
+        for method in [m for m in args.ci.split(",") if m != "none"]:
             t = time.perf_counter()
             res = model.compute_ratings_and_cis(
-                dataset, ci_method=args.ci, num_bootstrap=args.rounds, n_jobs=-1
+                dataset, ci_method=method, num_bootstrap=args.rounds, n_jobs=-1
             )
-            out["ci_s"] = time.perf_counter() - t
-            out["lower"] = [float(x) for x in res["rating_lower"]]
-            out["upper"] = [float(x) for x in res["rating_upper"]]
-            out["ratings"] = [float(x) for x in res["ratings"]]
-        else:
-            scale = model.alpha
-            out["ratings"] = [float(x) * scale + 1000.0 for x in model.params["ratings"]]
+            out[f"{method}_s"] = time.perf_counter() - t
+            out[f"{method}_lower"] = [float(x) for x in res["rating_lower"]]
+            out[f"{method}_upper"] = [float(x) for x in res["rating_upper"]]
+        if "sandwich_lower" in out:
+            out["lower"], out["upper"] = out["sandwich_lower"], out["sandwich_upper"]
         out["models"] = list(dataset.competitors)
         result["categories"][cat] = out  # type: ignore[index]
-        print(f"{cat}: fit {fit_s:.3f}s ci {out.get('ci_s', 0):.3f}s", file=sys.stderr)
+        timing = {k: round(v, 3) for k, v in out.items() if k.endswith("_s")}
+        print(f"{cat}: {timing}", file=sys.stderr, flush=True)
     Path(args.output).write_text(json.dumps(result))
 
 

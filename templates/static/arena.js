@@ -163,7 +163,8 @@
       } catch (err) {
         showError(error, err.message);
       }
-      refresh();
+      await refresh();
+      document.getElementById("reveal").scrollIntoView({ behavior: "smooth", block: "center" });
     });
 
     followForm.addEventListener("submit", async (event) => {

@@ -27,6 +27,14 @@ from battles.style import style_features
 
 logger = logging.getLogger(__name__)
 
+# How often a streaming run checks that it still holds its claim (see _ClaimLost).
+CLAIM_CHECK_SECONDS = 2.0
+
+
+class _ClaimLost(Exception):
+    """A newer run took this completion over (its task was redelivered while we were
+    alive): stop at once, publishing and storing nothing more."""
+
 
 @dataclass
 class _Claim:
@@ -58,6 +66,9 @@ def run_generation(completion_id: UUID) -> None:
     backend_failed = False
     try:
         answer = _stream_answer(claim, lambda text: channel.publish(key, "delta", text))
+    except _ClaimLost:
+        logger.warning("completion %s was claimed by a newer run; stopped", completion.id)
+        return
     except BackendError as exc:
         ok, status, backend_failed = _store_failure(claim, exc.reason), "failed", True
     except Exception as exc:  # a bug must not leave the battle generating forever
@@ -163,8 +174,13 @@ def _consume(
 ) -> Finished:
     """Publish every delta and collect it into ``parts``; the backend's ``Finished``."""
     events: Iterator[Delta | Finished] = backend.stream(request)
+    next_check = time.monotonic() + CLAIM_CHECK_SECONDS
     try:
         for event in events:
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + CLAIM_CHECK_SECONDS
+                if not _claimed(claim).exists():
+                    raise _ClaimLost
             if time.monotonic() > deadline:
                 raise BackendError("generation took too long", transient=False)
             if isinstance(event, Finished):

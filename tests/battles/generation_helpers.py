@@ -70,3 +70,15 @@ def generate_all(battle: Battle) -> None:
     with override_settings(ARENA_DEMO_TOKEN_DELAY=0):
         for completion in Completion.objects.filter(turn__battle=battle, status="pending"):
             run_generation(completion.id)
+
+
+def bare_battle(contender_a: Contender, contender_b: Contender, prompt: str = "Hi") -> Battle:
+    """Battle rows written directly, enqueuing nothing (for tests that run tasks by hand
+    with a committing database, where start_battle's on-commit hooks would fire)."""
+    battle = Battle.objects.create(
+        voter="voter-1", ip_hash="ip-1", contender_a=contender_a, contender_b=contender_b
+    )
+    turn = battle.turns.create(index=0, prompt=prompt)
+    for side, contender in (("a", contender_a), ("b", contender_b)):
+        Completion.objects.create(turn=turn, side=side, contender=contender)
+    return battle

@@ -1,14 +1,19 @@
 """A task redelivered after its worker died mid-stream restarts cleanly: reset, no duplicates."""
 
+import threading
+import time
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
+from battles import generation
 from battles.channel import get_channel, stream_key
 from battles.generation import run_generation
 from battles.models import Battle, BattleStatus, Completion, CompletionStatus
 from tests.battles.generation_helpers import (
+    bare_battle,
     completion_of,
     new_battle,
     openai_contenders,
@@ -58,3 +63,39 @@ def test_redelivery_of_both_sides_makes_the_battle_ready(openai_server: Any) -> 
         run_generation(completion.id)
 
     assert Battle.objects.get(pk=battle.pk).status == BattleStatus.READY
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_lost_its_claim_stops_publishing(
+    openai_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(generation, "CLAIM_CHECK_SECONDS", 0.1)
+    battle = bare_battle(*openai_contenders(openai_server.base_url, "slow-0.05", "ok"))
+    completion = completion_of(battle, "left-one")
+    old_run = threading.Thread(target=_run_and_close, args=(completion.id,))
+    old_run.start()
+    deadline = time.monotonic() + 10
+    while not Completion.objects.filter(pk=completion.pk).exclude(first_token_at=None).exists():
+        assert time.monotonic() < deadline, "the first run never streamed"
+        time.sleep(0.02)
+
+    # A redelivered task claims the completion while the first run is still alive.
+    Completion.objects.filter(pk=completion.pk).update(started_at=timezone.now())
+    old_run.join(10)
+    published = len(stream_entries(completion))
+    time.sleep(0.3)
+
+    completion.refresh_from_db()
+    assert not old_run.is_alive()
+    assert completion.status == CompletionStatus.STREAMING and completion.text == ""
+    entries = stream_entries(completion)
+    assert len(entries) == published and "end" not in [e.kind for e in entries]
+    # It stopped well before the end of its 30-odd token answer.
+    assert len(entries) < 20
+
+
+def _run_and_close(completion_id: Any) -> None:
+    try:
+        run_generation(completion_id)
+    finally:
+        connections.close_all()

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+from numpy.typing import NDArray
 
 from ratings.stats.bradley_terry import (
     DEFAULT_RIDGE,
@@ -22,6 +21,7 @@ from ratings.stats.counts import FloatArray, IntArray, pair_arrays
 from ratings.stats.exceptions import ConvergenceError
 
 _N_CHUNKS = 4
+_CHORD_STEPS = 8
 
 
 def _laplacian(weight: FloatArray, i: IntArray, j: IntArray, n_models: int) -> FloatArray:
@@ -97,16 +97,40 @@ class BootstrapResult:
     n_regularized: int
 
 
-def _replicate_connected(
-    i: IntArray, j: IntArray, w_ij: FloatArray, w_ji: FloatArray, t_ij: FloatArray, m: int
-) -> bool:
-    fwd = (w_ij + t_ij) > 0
-    bwd = (w_ji + t_ij) > 0
-    rows = np.concatenate([i[fwd], j[bwd]])
-    cols = np.concatenate([j[fwd], i[bwd]])
-    graph = csr_matrix((np.ones(rows.size), (rows, cols)), shape=(m, m))
-    n, _ = connected_components(graph, directed=True, connection="strong")
-    return bool(n == 1)
+def strongly_connected_batch(
+    i: IntArray, j: IntArray, fwd: NDArray[np.bool_], bwd: NDArray[np.bool_], n_models: int
+) -> NDArray[np.bool_]:
+    """Whether each of R directed comparison graphs is strongly connected.
+
+    Parameters
+    ----------
+    i, j : ndarray of int, shape (P,)
+        Pairs.
+    fwd, bwd : ndarray of bool, shape (R, P)
+        Edge ``i -> j`` (``i`` scored against ``j``) and ``j -> i`` per graph.
+    n_models : int
+        Nodes M.
+
+    Returns
+    -------
+    ndarray of bool, shape (R,)
+        True where every node reaches node 0 and node 0 reaches every node.
+    """
+    n_rep = fwd.shape[0]
+    adj = np.zeros((n_rep, n_models, n_models))
+    adj[:, i, j] = fwd
+    adj[:, j, i] = bwd
+    ok = np.ones(n_rep, dtype=bool)
+    for graph in (adj, np.swapaxes(adj, 1, 2)):
+        reach = np.zeros((n_rep, 1, n_models))
+        reach[:, 0, 0] = 1.0
+        for _ in range(n_models):
+            grown = np.minimum(reach + reach @ graph, 1.0)
+            if np.array_equal(grown, reach):
+                break
+            reach = grown
+        ok &= reach[:, 0, :].all(axis=1)
+    return ok
 
 
 def bootstrap_bradley_terry(
@@ -117,7 +141,7 @@ def bootstrap_bradley_terry(
     rounds: int = 100,
     seed: int | None = None,
     ridge: float = 0.0,
-    resample: Literal["multinomial", "poisson"] = "multinomial",
+    resample: Literal["multinomial", "poisson"] = "poisson",
     max_iter: int = 200,
     tol: float = 1e-7,
 ) -> BootstrapResult:
@@ -126,8 +150,8 @@ def bootstrap_bradley_terry(
     Resampling battles with replacement is, on aggregated counts, a multinomial draw
     over the (pair, outcome) cells (or independent Poisson draws). Every replicate
     starts at the full-data fit and iterates with the full-data Hessian factorised once
-    (a chord Newton method); replicates that do not settle within 30 chord steps get
-    exact batched Newton.
+    (a chord Newton method); replicates that do not settle within a few chord steps
+    get exact batched Newton.
 
     Parameters
     ----------
@@ -142,7 +166,10 @@ def bootstrap_bradley_terry(
     ridge : float
         Ridge of the full-data fit. Replicates that lose strong connectivity use
         ``max(ridge, DEFAULT_RIDGE)``.
-    resample : {"multinomial", "poisson"}
+    resample : {"poisson", "multinomial"}
+        Independent Poisson counts per (pair, outcome) cell (the default: the same
+        distribution as giving every battle a Poisson(1) weight, and about twice as
+        fast to draw), or a multinomial draw with the total fixed, as arena-rank does.
         Fixed total (multinomial) or Poisson battle counts.
     max_iter, tol : int, float
         Iteration limit and step tolerance.
@@ -181,9 +208,11 @@ def bootstrap_bradley_terry(
         needs_ridge = np.zeros(size, dtype=bool)
         if ridge == 0.0:
             # only replicates that lost an edge of the full graph can lose connectivity
-            lost = (((b_ij + b_t) == 0) & full_fwd) | (((b_ji + b_t) == 0) & full_bwd)
-            for r in np.flatnonzero(lost.any(axis=1)):
-                needs_ridge[r] = not _replicate_connected(i, j, b_ij[r], b_ji[r], b_t[r], n_models)
+            fwd, bwd = (b_ij + b_t) > 0, (b_ji + b_t) > 0
+            lost = np.flatnonzero(((~fwd & full_fwd) | (~bwd & full_bwd)).any(axis=1))
+            if lost.size:
+                connected = strongly_connected_batch(i, j, fwd[lost], bwd[lost], n_models)
+                needs_ridge[lost] = ~connected
         out = np.empty((size, n_models))
         for flag in (False, True):
             sel = np.flatnonzero(needs_ridge == flag)
@@ -223,17 +252,24 @@ def _solve_replicates(
     h0 = hessian_batch(p0[None, :], total.mean(axis=0, keepdims=True), i, j, n_models, ridge)
     k0 = np.linalg.inv(h0[0])
     done = np.zeros(n_rep, dtype=bool)
-    for _ in range(30):
+    first = np.zeros(n_rep)
+    size = np.zeros(n_rep)
+    for it in range(_CHORD_STEPS):
         grad, _p = gradient_batch(x, i, j, score, total, ridge, inc)
         step = grad @ k0
         if ridge == 0.0:
             step -= step.mean(axis=1, keepdims=True)
         x -= step
-        done = np.max(np.abs(step), axis=1) < tol
+        size = np.max(np.abs(step), axis=1)
+        if it == 0:
+            first = size
+        done = size < tol
         if done.all():
             return x
     todo = np.flatnonzero(~done)
-    x[todo] = start  # restart slow or diverging replicates from a known-good point
+    # slow replicates (a contender with few battles) get exact Newton from where the
+    # chord got them, unless the chord was not contracting there
+    x[todo[size[todo] >= first[todo]]] = start
     try:
         x[todo], _ = newton_batch(
             i, j, score[todo], total[todo], n_models, ridge, x[todo], max_iter, tol

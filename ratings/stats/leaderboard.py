@@ -17,6 +17,7 @@ from ratings.stats.intervals import bootstrap_bradley_terry, sandwich_covariance
 from ratings.stats.ranks import rank_by_rating, rank_upper_bound
 
 CiMethod = Literal["sandwich", "bootstrap", "none"]
+Resample = Literal["poisson", "multinomial"]
 Progress = Callable[[int, int, str], None]
 
 SCALE, BASE, INIT = 400.0, 10.0, 1000.0
@@ -33,6 +34,7 @@ def compute_leaderboard(
     min_votes: int = 0,
     progress: Progress | None = None,
     significance: float = 0.05,
+    resample: Resample = "poisson",
 ) -> dict[str, Any]:
     """Bradley-Terry leaderboard of every category in ``counts``.
 
@@ -57,6 +59,8 @@ def compute_leaderboard(
         Called as ``progress(done, total, category)`` after each category.
     significance : float
         Two-sided level of the intervals (0.05 gives 95% intervals).
+    resample : {"poisson", "multinomial"}
+        Bootstrap draw, see :func:`~ratings.stats.intervals.bootstrap_bradley_terry`.
 
     Returns
     -------
@@ -79,7 +83,7 @@ def compute_leaderboard(
         "init": INIT,
         "ties": "half a win each way (both bad included)",
         "hessian_ridge": HESSIAN_RIDGE,
-        "resample": "multinomial" if ci == "bootstrap" else None,
+        "resample": resample if ci == "bootstrap" else None,
     }
     result: dict[str, Any] = {"method": method, "categories": {}}
     for k, category in enumerate(counts.categories):
@@ -93,6 +97,7 @@ def compute_leaderboard(
             anchor=anchor,
             min_votes=min_votes,
             significance=significance,
+            resample=resample,
         )
         if progress is not None:
             progress(k + 1, len(counts.categories), category)
@@ -109,6 +114,7 @@ def category_leaderboard(
     anchor: tuple[str, float] | None = None,
     min_votes: int = 0,
     significance: float = 0.05,
+    resample: Resample = "poisson",
 ) -> dict[str, Any]:
     """One category of :func:`compute_leaderboard` (same parameters)."""
     c = counts.category_index(category)
@@ -136,8 +142,9 @@ def category_leaderboard(
     if anchor_idx is not None and anchor is not None:
         ratings += anchor[1] - ratings[anchor_idx]
     lower, upper = _intervals(
-        wins, ties, theta, fit.ridge, ratings, anchor_idx, ci, rounds, seed, significance, notes
-    )
+        wins, ties, theta, fit.ridge, ratings, anchor_idx, ci, (rounds, seed, resample),
+        significance, notes,
+    )  # fmt: skip
     votes = votes_all[active]
     score = wins.sum(axis=1) + 0.5 * ties.sum(axis=1)
     entry["rows"] = leaderboard_rows(names, ratings, lower, upper, votes, score, min_votes)
@@ -248,8 +255,7 @@ def _intervals(
     ratings: FloatArray,
     anchor_idx: int | None,
     ci: CiMethod,
-    rounds: int,
-    seed: int | None,
+    boot: tuple[int, int | None, Resample],
     significance: float,
     notes: list[str],
 ) -> tuple[FloatArray | None, FloatArray | None]:
@@ -258,7 +264,10 @@ def _intervals(
     if ci == "sandwich":
         cov = sandwich_covariance(wins, ties, theta, ridge=ridge, hessian_ridge=HESSIAN_RIDGE)
         return interval_from_covariance(ratings, cov, anchor_idx, significance)
-    boot = bootstrap_bradley_terry(wins, ties, theta, rounds=rounds, seed=seed, ridge=ridge)
-    if boot.n_regularized:
-        notes.append(f"{boot.n_regularized} of {rounds} bootstrap replicates needed a ridge")
-    return interval_from_samples(ratings, boot.params, anchor_idx, significance)
+    rounds, seed, resample = boot
+    result = bootstrap_bradley_terry(
+        wins, ties, theta, rounds=rounds, seed=seed, ridge=ridge, resample=resample
+    )
+    if result.n_regularized:
+        notes.append(f"{result.n_regularized} of {rounds} bootstrap replicates needed a ridge")
+    return interval_from_samples(ratings, result.params, anchor_idx, significance)

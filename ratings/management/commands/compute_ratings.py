@@ -88,6 +88,10 @@ class Command(BaseCommand):
         parser.add_argument("--ci", default="sandwich", choices=["sandwich", "bootstrap", "none"])
         parser.add_argument("--rounds", type=int, default=100, help="bootstrap replicates")
         parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument(
+            "--resample", default="poisson", choices=["poisson", "multinomial"],
+            help="bootstrap draw per (pair, outcome) cell",
+        )  # fmt: skip
         parser.add_argument("--categories", default="all", help="comma list or 'all'")
         parser.add_argument("--style-control", action="store_true")
         parser.add_argument("--anchor", help="pin a contender: MODEL=RATING")
@@ -177,7 +181,7 @@ class Command(BaseCommand):
             )
         else:
             counts: PairCounts = votes.counts.subset(categories)
-            result = compute_leaderboard(counts, **common)
+            result = compute_leaderboard(counts, resample=options["resample"], **common)
         if options["online_elo"]:
             if battles is None:
                 raise CommandError("--online-elo needs per-battle input in vote order")

@@ -69,14 +69,26 @@ def _arguments(request: GenerationRequest) -> dict[str, Any]:
 
 
 def _open(client: openai.OpenAI, arguments: dict[str, Any]) -> Any:
-    try:
-        return client.chat.completions.create(**arguments)
-    except openai.BadRequestError as exc:
-        # Some compatible servers reject the usage option; answers matter more than counts.
-        if "stream_options" not in str(exc):
-            raise
+    # Compatible servers differ in what they accept; adapt to the two usual refusals.
+    while True:
+        try:
+            return client.chat.completions.create(**arguments)
+        except openai.BadRequestError as exc:
+            if not _adapt(arguments, str(exc)):
+                raise
+
+
+def _adapt(arguments: dict[str, Any], refusal: str) -> bool:
+    """Change ``arguments`` after a 400 that names one of them; False when nothing fits."""
+    if "stream_options" in refusal and "stream_options" in arguments:
+        # Answers matter more than token counts.
         del arguments["stream_options"]
-        return client.chat.completions.create(**arguments)
+        return True
+    if "max_completion_tokens" in refusal and "max_tokens" in arguments:
+        # Newer OpenAI models renamed the limit.
+        arguments["max_completion_tokens"] = arguments.pop("max_tokens")
+        return True
+    return False
 
 
 def _chunks(request: GenerationRequest) -> Generator[Chunk, None, None]:

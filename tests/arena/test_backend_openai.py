@@ -74,3 +74,12 @@ def test_server_without_usage_support_still_answers(openai_server: Any) -> None:
     assert (finished.input_tokens, finished.output_tokens) == (None, None)
     first, second = openai_server.requests
     assert "stream_options" in first.body and "stream_options" not in second.body
+
+
+def test_model_that_wants_max_completion_tokens_gets_it(openai_server: Any) -> None:
+    deltas, finished = drain("openai", make_request(openai_server, "modern", max_tokens=3))
+
+    assert len(deltas) == 3 and finished.reason == "length"
+    first, second = openai_server.requests
+    assert first.body["max_tokens"] == 3
+    assert "max_tokens" not in second.body and second.body["max_completion_tokens"] == 3

@@ -8,7 +8,8 @@ without a finish), ``drop`` (the connection is dropped mid-chunk), ``malformed``
 (broken JSON in the stream), ``hang`` (never answers), ``hang-headers`` (headers, then
 nothing), ``stall`` (one token, then nothing), ``reasoning`` (thinking deltas, then the
 answer), ``stream-error`` (an error event mid-stream), ``strict`` (OpenAI only: rejects
-``stream_options`` with 400, like some compatible servers). A refused API key is echoed
+``stream_options`` with 400, like some compatible servers), ``modern`` (OpenAI only:
+rejects ``max_tokens``, wants ``max_completion_tokens``). A refused API key is echoed
 in the 401 message, harsher than real providers, so tests can check it is not passed on.
 """
 
@@ -38,6 +39,7 @@ SCENARIOS = (
     "reasoning",
     "stream-error",
     "strict",
+    "modern",
 )
 # How long a hanging scenario holds its connection at most (it ends early on shutdown).
 HANG_SECONDS = 60.0

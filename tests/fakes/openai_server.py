@@ -54,6 +54,13 @@ class OpenAIHandler(FakeHandler):
         if scenario.name == "strict" and "stream_options" in body:
             self.error(400, "Unrecognized request argument supplied: stream_options")
             return
+        if scenario.name == "modern" and "max_tokens" in body:
+            self.error(
+                400,
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead.",
+            )
+            return
         conversation = Conversation(
             messages=[
                 (str(m.get("role")), str(m.get("content")))

@@ -82,7 +82,7 @@ def fill(n_votes: int, n_contenders: int) -> None:
     first = Contender.objects.order_by("id").values_list("id", flat=True)[0]
     t0 = time.perf_counter()
     with connection.cursor() as cur:
-        # Strength grows with the contender index; outcome drawn from a Bradley–Terry-ish
+        # Strength grows with the contender index; outcome drawn from a Bradley-Terry-ish
         # probability with ~15% ties and ~5% both-bad; ~2% of battles excluded.
         cur.execute(
             """
@@ -148,7 +148,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from ratings.aggregation import aggregate_votes, aggregation_query
+    from ratings.aggregation import aggregate_votes, aggregation_query, aggregation_session
     from ratings.snapshots import RecomputeOptions, recompute_ratings
 
     call_command("migrate", verbosity=0)
@@ -177,7 +177,8 @@ def main() -> None:
         f"{total - m['aggregate_s'] - m['fit_s']:.3f}s; {snapshot.rows.count()} rows"
     )
     print("\nEXPLAIN (ANALYZE, BUFFERS) of the aggregation query:")
-    print(aggregation_query().explain(analyze=True, buffers=True))
+    with aggregation_session():
+        print(aggregation_query().explain(analyze=True, buffers=True))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ __all__ = [
     "get_backend",
 ]
 
-BACKEND_KINDS = ("openai", "anthropic", "demo")
 _Num = TypeVar("_Num", int, float)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

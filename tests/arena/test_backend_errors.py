@@ -5,6 +5,7 @@ scenario is chosen by the model id (see ``tests.fakes.base``).
 """
 
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -131,3 +132,19 @@ def test_unreachable_server_is_a_transient_connection_error(provider: tuple[str,
 
     assert caught.value.transient is True
     assert caught.value.reason.startswith(("connection error", "timed out"))
+
+
+def test_leaving_early_closes_the_connection(provider: tuple[str, Any]) -> None:
+    # given a slow answer of which the caller reads only the first token
+    kind, server = provider
+    stream = get_backend(kind).stream(make_request(server, "slow-0.05"))
+    assert isinstance(next(stream), Delta)
+
+    # when the caller stops reading
+    stream.close()  # type: ignore[attr-defined]
+
+    # then the HTTP stream is closed: the server cannot write the rest of the answer
+    deadline = time.monotonic() + 10
+    while server.disconnects == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.disconnects == 1

@@ -107,6 +107,8 @@ class FakeServer:
     host: str = "127.0.0.1"
     url_suffix: ClassVar[str] = ""
     requests: list[RecordedRequest] = field(default_factory=list)
+    # Streams the client closed before the server finished writing them.
+    disconnects: int = 0
     _attempts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -133,10 +135,11 @@ class FakeServer:
             self._httpd.server_close()
 
     def reset(self) -> None:
-        """Forget recorded requests and flaky counters (between tests)."""
+        """Forget recorded requests, disconnects and flaky counters (between tests)."""
         with self._lock:
             self.requests.clear()
             self._attempts.clear()
+            self.disconnects = 0
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -166,6 +169,13 @@ class FakeHandler(BaseHTTPRequestHandler):
     @property
     def fake(self) -> FakeServer:
         return self.server.fake  # type: ignore[attr-defined,no-any-return]
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            with self.fake._lock:
+                self.fake.disconnects += 1
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         pass

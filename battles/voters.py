@@ -31,10 +31,11 @@ async def aget_existing_voter(request: HttpRequest) -> str:
 def client_ip(request: HttpRequest) -> str:
     if settings.ARENA_TRUST_X_FORWARDED_FOR:
         forwarded = request.headers.get("X-Forwarded-For", "")
-        # The proxy appends the address it saw; the left-most entry is the client.
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
+        # Our proxy appends the address it saw; anything left of it came from the client
+        # and could be forged, so only the right-most entry counts.
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last
     return str(request.META.get("REMOTE_ADDR") or "")
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from battles.errors import NotFound
-from ratings.models import RatingSnapshot
+from ratings.snapshots import current_snapshot
 
 router = Router(tags=["ratings"])
 
@@ -42,7 +42,7 @@ class Leaderboard(Schema):
 def leaderboard(request: HttpRequest, category: str = "overall") -> dict[str, Any]:
     """Ratings of one category; unrevealed codenames are listed only for staff."""
     staff = request.user.is_staff
-    snapshot = RatingSnapshot.latest_or_none()
+    snapshot = current_snapshot()
     if snapshot is None:
         return {
             "computed_at": None,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -71,6 +72,35 @@ def resolve_anchor(anchor: tuple[str, float] | None) -> tuple[str, float] | None
     if found is None:
         raise UnknownAnchor(f"no contender with codename or public name {name!r}")
     return found.codename, rating
+
+
+def refresh_interval() -> timedelta:
+    """How often the periodic task runs (the beat schedule's interval)."""
+    entry: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE.get("recompute-ratings", {})
+    return timedelta(seconds=float(entry.get("schedule", 60.0)))
+
+
+def current_snapshot() -> RatingSnapshot | None:
+    """The snapshot pages show: the latest one.
+
+    The embedded mode has no Celery beat, so there a page view that finds the latest
+    snapshot older than the beat interval, with new votes since, recomputes first (a
+    fraction of a second at embedded sizes). A failed or busy refresh keeps the old one.
+    """
+    latest = RatingSnapshot.latest_or_none()
+    if not settings.ARENA_INPROCESS_TASKS:
+        return latest
+    if latest is not None and timezone.now() - latest.computed_at < refresh_interval():
+        return latest
+    if not has_new_votes():
+        return latest
+    try:
+        return recompute_ratings() or latest
+    except RecomputeBusy:
+        return latest
+    except Exception:
+        logger.exception("embedded ratings refresh failed; showing the previous snapshot")
+        return latest
 
 
 def recompute_ratings(

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from ratings.models import RatingSnapshot
 from ratings.plots import leaderboard_figures
+from ratings.snapshots import current_snapshot
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
@@ -20,7 +20,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 def leaderboard(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "overall").strip() or "overall"
     staff = request.user.is_staff
-    snapshot = RatingSnapshot.latest_or_none()
+    snapshot = current_snapshot()
     if snapshot is None:
         return render(request, "ratings/leaderboard.html", {"snapshot": None})
     categories = snapshot.categories()

@@ -153,7 +153,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "celery": {"level": "INFO"}},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpx2": {"level": "WARNING"}, "celery": {"level": "INFO"}},
 }
 
 # --- Celery (production) / in-process pool (embedded) ---------------------------------
@@ -198,5 +198,9 @@ ARENA_RETRY_BACKOFF = envfloat("ARENA_RETRY_BACKOFF", 1.0)
 ARENA_BREAKER_FAILURES = envint("ARENA_BREAKER_FAILURES", 5)
 # Salt for hashing voter IPs: the raw address is never stored.
 ARENA_IP_SALT = env("ARENA_IP_SALT", SECRET_KEY)
+# Honour X-Forwarded-For only behind a proxy that sets it (else clients could spoof it).
+ARENA_TRUST_X_FORWARDED_FOR = envbool("ARENA_TRUST_X_FORWARDED_FOR", False)
+# Seconds between SSE keep-alive comments, so proxies do not close idle streams.
+ARENA_SSE_HEARTBEAT = envfloat("ARENA_SSE_HEARTBEAT", 15.0)
 # Demo backends answer with a delay between tokens so streaming is visible.
 ARENA_DEMO_TOKEN_DELAY = envfloat("ARENA_DEMO_TOKEN_DELAY", 0.03)

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import redis
 import redis.asyncio
@@ -122,12 +122,13 @@ class RedisChannel:
         return self._async[loop_id]
 
     async def read(self, cursors: dict[str, str], block_ms: int) -> list[tuple[str, Entry]]:
-        response = await self._client().xread(
-            dict(cursors), block=max(block_ms, 1)
-        )
+        streams: dict[Any, Any] = dict(cursors)
+        # With decode_responses: [[key, [(entry_id, {"kind": ..., "text": ...}), ...]], ...]
+        reply = await self._client().xread(streams, block=max(block_ms, 1))
+        response = cast("list[Any]", reply or [])
         return [
             (key, Entry(id=entry_id, kind=fields["kind"], text=fields.get("text", "")))
-            for key, entries in response or []
+            for key, entries in response
             for entry_id, fields in entries
         ]
 

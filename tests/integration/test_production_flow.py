@@ -12,7 +12,6 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 
-from arena.models import Contender
 from battles.channel import stream_key
 from battles.models import Battle, BattleStatus, Completion, CompletionStatus, Vote
 from tests.fixtures.production import Stack

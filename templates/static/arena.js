@@ -111,6 +111,17 @@
       document.getElementById("reveal").hidden = false;
     }
 
+    // A side that finished gets its server-rendered Markdown without waiting for the other.
+    async function renderSide(turn, side) {
+      const response = await fetch(api, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const battle = await response.json();
+      const latest = battle.turns[battle.turns.length - 1];
+      if (turn === latestTurn() && latest[side].status !== "streaming") {
+        showCompletion(answer(turn, side), latest[side]);
+      }
+    }
+
     async function refresh() {
       const response = await fetch(api, { credentials: "same-origin" });
       const battle = await response.json();
@@ -138,6 +149,7 @@
       source.addEventListener("end", (event) => {
         const data = JSON.parse(event.data);
         setStatus(answer(turn, data.side), data.status);
+        renderSide(turn, data.side);
       });
       source.addEventListener("done", () => {
         source.close();

@@ -143,7 +143,7 @@ def bootstrap_bradley_terry(
     ridge: float = 0.0,
     resample: Literal["multinomial", "poisson"] = "poisson",
     max_iter: int = 200,
-    tol: float = 1e-7,
+    tol: float = 1e-6,
 ) -> BootstrapResult:
     """Bootstrap Bradley-Terry strengths, fitting all replicates together.
 
@@ -193,6 +193,13 @@ def bootstrap_bradley_terry(
     children = np.random.SeedSequence(seed).spawn(_N_CHUNKS)
     full_fwd = (w_ij + t_ij) > 0
     full_bwd = (w_ji + t_ij) > 0
+    # chord matrices (Hessian at the full-data fit), inverted once per ridge value
+    p0 = 1.0 / (1.0 + np.exp(-(params[i] - params[j])))
+    total0 = (w_ij + w_ji + t_ij)[None, :]
+    chord = {
+        rr: np.linalg.inv(hessian_batch(p0[None, :], total0, i, j, n_models, rr)[0])
+        for rr in {ridge, max(ridge, DEFAULT_RIDGE)}
+    }
 
     def run(chunk: int) -> tuple[FloatArray, int]:
         size = chunk_sizes[chunk]
@@ -221,7 +228,7 @@ def bootstrap_bradley_terry(
                 score = b_ij[sel] + 0.5 * b_t[sel]
                 total = b_ij[sel] + b_ji[sel] + b_t[sel]
                 out[sel] = _solve_replicates(
-                    i, j, score, total, n_models, rr, params, max_iter, tol
+                    i, j, score, total, n_models, rr, params, chord[rr], max_iter, tol
                 )
         return out, int(needs_ridge.sum())
 
@@ -241,22 +248,21 @@ def _solve_replicates(
     n_models: int,
     ridge: float,
     start: FloatArray,
+    k0: FloatArray,
     max_iter: int,
     tol: float,
 ) -> FloatArray:
     inc = incidence(i, j, n_models)
     n_rep = score.shape[0]
     x = np.repeat(start[None, :], n_rep, axis=0)
-    # chord matrix: Hessian of the mean replicate at the full-data fit, inverted once
-    p0 = 1.0 / (1.0 + np.exp(-(start[i] - start[j])))
-    h0 = hessian_batch(p0[None, :], total.mean(axis=0, keepdims=True), i, j, n_models, ridge)
-    k0 = np.linalg.inv(h0[0])
     done = np.zeros(n_rep, dtype=bool)
     first = np.zeros(n_rep)
     size = np.zeros(n_rep)
     for it in range(_CHORD_STEPS):
         grad, _p = gradient_batch(x, i, j, score, total, ridge, inc)
-        step = grad @ k0
+        # einsum rather than BLAS: we already run one thread per chunk, and threaded
+        # BLAS inside those threads oversubscribes the cores
+        step = np.einsum("rm,mn->rn", grad, k0)
         if ridge == 0.0:
             step -= step.mean(axis=1, keepdims=True)
         x -= step

@@ -250,7 +250,7 @@ def bootstrap_style_control(
     rounds: int = 100,
     seed: int | None = None,
     max_iter: int = 30,
-    tol: float = 1e-7,
+    tol: float = 1e-6,
 ) -> tuple[FloatArray, FloatArray]:
     """Bootstrap the style-control fit, all replicates at once.
 
@@ -291,8 +291,19 @@ def bootstrap_style_control(
         h0[:n_models, :n_models] += 1.0 / n_models
     k0: FloatArray = np.asarray(np.linalg.inv(h0), dtype=np.float64)
     theta0 = np.concatenate([fit.params, fit.coefs])
-    pairs, pair_idx = np.unique(a * n_models + b, return_inverse=True)
-    pa, pb = pairs // n_models, pairs % n_models
+    # Battles grouped by ordered pair (contiguous), so the contender part of the logit
+    # is a sequential repeat and its gradient a sequential reduce.
+    key = a * n_models + b
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    bounds = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    groups = _PairGroups(
+        pa=key_sorted[bounds] // n_models,
+        pb=key_sorted[bounds] % n_models,
+        starts=bounds,
+        sizes=np.diff(np.r_[bounds, n]),
+    )
+    y_sorted, f_sorted = y[order], f[order]
     chunk = max(1, _CHUNK_ELEMENTS // max(n, 1))
     starts = list(range(0, rounds, chunk))
     # one child generator per chunk: the result depends on the seed, not on threading
@@ -308,8 +319,9 @@ def bootstrap_style_control(
             w[r] = np.bincount(rng.integers(0, n, size=n), minlength=n)
         theta = np.repeat(theta0[None, :], size, axis=0)
         done = _chord(
-            theta, pair_idx, pa, pb, y, f, w, k0, (fit.ridge, fit.coef_ridge), max_iter, tol
-        )
+            theta, groups, y_sorted, f_sorted, w[:, order], k0, (fit.ridge, fit.coef_ridge),
+            max_iter, tol,
+        )  # fmt: skip
         for slow in np.flatnonzero(~done):
             exact = fit_style_control(
                 a, b, outcome, f, n_models, weights=w[slow], coef_ridge=fit.coef_ridge
@@ -323,11 +335,19 @@ def bootstrap_style_control(
     return params, out[:, n_models:]
 
 
+@dataclass(frozen=True)
+class _PairGroups:
+    """Battles sorted by ordered pair: pair members, first battle and size per group."""
+
+    pa: IntArray
+    pb: IntArray
+    starts: IntArray
+    sizes: IntArray
+
+
 def _chord(
     theta: FloatArray,
-    pair_idx: IntArray,
-    pa: IntArray,
-    pb: IntArray,
+    groups: _PairGroups,
     y: FloatArray,
     f: FloatArray,
     w: FloatArray,
@@ -338,29 +358,35 @@ def _chord(
 ) -> NDArray[np.bool_]:
     """Chord Newton steps on ``theta`` (R, M + K) in place; returns converged flags.
 
-    Battles are grouped by ordered pair so that the contender part of the logit is
-    one gather and the contender gradient one ``bincount`` per replicate.
+    Battles (``y``, ``f``, ``w``) must be sorted by ordered pair as in ``groups``.
     """
     n_models = k0.shape[0] - f.shape[1]
-    n_pairs = pa.size
-    inc = np.zeros((n_pairs, n_models))
-    inc[np.arange(n_pairs), pa] = 1.0
-    inc[np.arange(n_pairs), pb] = -1.0
-    buf = np.empty_like(w)
+    n_pairs = groups.pa.size
+    inc_t = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
+            (np.concatenate([groups.pa, groups.pb]), np.concatenate([np.arange(n_pairs)] * 2)),
+        ),
+        shape=(n_models, n_pairs),
+    )
+    f_t = np.ascontiguousarray(f.T)
     tmp = np.empty_like(w)
     done = np.zeros(theta.shape[0], dtype=bool)
     for _ in range(max_iter):
-        np.take(theta[:, pa] - theta[:, pb], pair_idx, axis=1, out=buf)
-        np.matmul(theta[:, n_models:], f.T, out=tmp)
+        buf = np.repeat(theta[:, groups.pa] - theta[:, groups.pb], groups.sizes, axis=1)
+        # einsum, not BLAS, in here: chunks already run in parallel threads
+        np.einsum("rk,kn->rn", theta[:, n_models:], f_t, out=tmp)
         buf += tmp
         expit(buf, out=buf)
         buf -= y
         buf *= w
-        per_pair = np.stack([np.bincount(pair_idx, row, n_pairs) for row in buf])
-        grad = np.concatenate([per_pair @ inc, buf @ f], axis=1)
+        per_pair = np.add.reduceat(buf, groups.starts, axis=1)
+        grad = np.concatenate(
+            [np.asarray(inc_t @ per_pair.T).T, np.einsum("rn,kn->rk", buf, f_t)], axis=1
+        )
         grad[:, :n_models] += ridges[0] * theta[:, :n_models]
         grad[:, n_models:] += ridges[1] * theta[:, n_models:]
-        step = grad @ k0
+        step = np.einsum("rm,mn->rn", grad, k0)
         theta -= step
         done = np.max(np.abs(step), axis=1) < tol
         if done.all():

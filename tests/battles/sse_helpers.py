@@ -27,6 +27,13 @@ class Stream:
     body: bytes = b""
 
 
+def parse_events(block: str) -> list[Event]:
+    """The event in one SSE block (blank-line separated), if it has one."""
+    events: list[Event] = []
+    _parse(block, events, [])
+    return events
+
+
 def _parse(block: str, events: list[Event], comments: list[str]) -> None:
     event = Event()
     has_fields = False

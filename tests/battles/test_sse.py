@@ -7,13 +7,15 @@ The stream-path tests publish to the real token channel (in-process, or Redis wh
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from django.test import override_settings
 
 from arena.models import Contender
 from battles.channel import get_channel, stream_key
 from battles.models import Battle, Completion, CompletionStatus, Turn
-from tests.battles.sse_helpers import Event, read_stream, replay
+from tests.battles.sse_helpers import Event, parse_events, read_stream, replay
+from tests.fixtures.server import ArenaServer
 from tests.fixtures.web import VoterClient, generate
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +224,29 @@ def test_only_the_battles_own_voter_may_listen(
     assert refused.status == 403 and b"detail" in refused.body
     assert no_session.status == 403
     assert missing.status == 404
+
+
+def test_live_stream_under_uvicorn_matches_the_final_text(arena_server: ArenaServer) -> None:
+    """The real ASGI app: answers generated while the stream is read, token by token."""
+    with httpx.Client(base_url=arena_server.base_url, timeout=30) as http:
+        token = http.get("/api/session").json()["csrf_token"]
+        created = http.post(
+            "/api/battles", json={"prompt": "Why is the sky blue?"}, headers={"X-CSRFToken": token}
+        )
+        assert created.status_code == 201, created.text
+        battle_id = created.json()["id"]
+        events: list[Event] = []
+        with http.stream("GET", f"/api/battles/{battle_id}/events") as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            buffer = ""
+            for text in response.iter_text():
+                buffer += text
+                while "\n\n" in buffer:
+                    block, buffer = buffer.split("\n\n", 1)
+                    events += parse_events(block)
+        final = http.get(f"/api/battles/{battle_id}").json()
+
+    assert events[-1].event == "done"
+    assert _deltas(events) > 10
+    assert replay(events) == {side: final["turns"][0][side]["text"] for side in "ab"}
+    assert final["status"] == "ready"

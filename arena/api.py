@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
 from battles.api import router as battles_router
 from battles.errors import ArenaError
@@ -15,3 +16,18 @@ api.add_router("/", ratings_router)
 @api.exception_handler(ArenaError)
 def arena_error(request: HttpRequest, exc: ArenaError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status)
+
+
+_PARAM_SOURCES = ("body", "payload", "path", "query")
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # A readable 400 ("prompt: Field required") instead of pydantic's raw 422 list.
+    problems = []
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", ()) if p not in _PARAM_SOURCES]
+        msg = str(error.get("msg"))
+        problems.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+    detail = "Invalid input: " + "; ".join(problems)
+    return api.create_response(request, {"detail": detail}, status=400)

@@ -11,7 +11,10 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-pytest_plugins: list[str] = ["tests.fixtures.production", "tests.fixtures.backends"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.production", "tests.fixtures.backends",
+    "tests.fixtures.web", "tests.fixtures.server",
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -8,17 +8,20 @@ The files are read by :mod:`ratings.datasets` (same formats, validation and cate
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from arena.models import BackendKind, Contender, ContenderStatus
@@ -192,12 +195,22 @@ def _store_batch(batch: list[HistoricBattle], contenders: dict[str, int]) -> int
                 "source_id", flat=True
             )
         )
-        battles, votes, tags = [], [], []
-        for h in batch:
-            if h.source_id in present:
-                continue
-            battle = Battle(
-                id=uuid.uuid4(),
+        fresh = [(uuid.uuid4(), h) for h in batch if h.source_id not in present]
+        if connection.vendor == "postgresql":
+            _copy_rows(fresh, contenders)
+        else:
+            _bulk_create_rows(fresh, contenders)
+    return len(fresh)
+
+
+def _bulk_create_rows(
+    fresh: list[tuple[uuid.UUID, HistoricBattle]], contenders: dict[str, int]
+) -> None:
+    battles, votes, tags = [], [], []
+    for battle_id, h in fresh:
+        battles.append(
+            Battle(
+                id=battle_id,
                 voter=HISTORIC_VOTER,
                 contender_a_id=contenders[h.model_a],
                 contender_b_id=contenders[h.model_b],
@@ -205,14 +218,71 @@ def _store_batch(batch: list[HistoricBattle], contenders: dict[str, int]) -> int
                 source_id=h.source_id,
                 created_at=h.created_at,
             )
-            battles.append(battle)
-            votes.append(
-                Vote(
-                    battle=battle, outcome=h.outcome, voter=HISTORIC_VOTER, created_at=h.created_at
-                )
+        )
+        votes.append(
+            Vote(
+                battle_id=battle_id,
+                outcome=h.outcome,
+                voter=HISTORIC_VOTER,
+                created_at=h.created_at,
             )
-            tags += [BattleCategory(battle=battle, category=c) for c in h.categories]
-        Battle.objects.bulk_create(battles)
-        Vote.objects.bulk_create(votes)
-        BattleCategory.objects.bulk_create(tags)
-    return len(battles)
+        )
+        tags += [BattleCategory(battle_id=battle_id, category=c) for c in h.categories]
+    Battle.objects.bulk_create(battles)
+    Vote.objects.bulk_create(votes)
+    BattleCategory.objects.bulk_create(tags)
+
+
+def _copy_rows(fresh: list[tuple[uuid.UUID, HistoricBattle]], contenders: dict[str, int]) -> None:
+    """The same rows as :func:`_bulk_create_rows`, through ``COPY`` (several times faster)."""
+    now = timezone.now().isoformat()
+    battles, votes, tags = [], [], []
+    for battle_id, h in fresh:
+        at = h.created_at.isoformat()
+        battles.append(
+            (
+                battle_id,
+                HISTORIC_VOTER,
+                "",
+                contenders[h.model_a],
+                contenders[h.model_b],
+                BattleStatus.VOTED.value,
+                "",
+                h.source_id,
+                at,
+                now,
+            )
+        )
+        votes.append((battle_id, h.outcome, HISTORIC_VOTER, at))
+        tags += [(battle_id, c) for c in h.categories]
+    _copy(Battle, _BATTLE_COLUMNS, battles)
+    _copy(Vote, ["battle_id", "outcome", "voter", "created_at"], votes)
+    _copy(BattleCategory, ["battle_id", "category"], tags)
+
+
+_BATTLE_COLUMNS = [
+    "id",
+    "voter",
+    "ip_hash",
+    "contender_a_id",
+    "contender_b_id",
+    "status",
+    "excluded_reason",
+    "source_id",
+    "created_at",
+    "updated_at",
+]
+
+
+def _copy(model: type[Model], columns: list[str], rows: Sequence[tuple[object, ...]]) -> None:
+    if not rows:
+        return
+    buffer = io.StringIO()
+    # Quoted: in COPY csv an unquoted empty field is NULL, a quoted one an empty string.
+    csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(rows)
+    buffer.seek(0)
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cur:
+        # The psycopg2 cursor under Django's wrapper speaks COPY.
+        cur.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)", buffer)

@@ -63,6 +63,7 @@ def heatmap(
     title: str,
     value_format: str,
     colorscale: str,
+    zmid: float | None = None,
 ) -> str:
     """A square matrix, row contender against column contender."""
     if len(names) < 2:
@@ -74,6 +75,7 @@ def heatmap(
             x=names,
             y=names,
             colorscale=colorscale,
+            zmid=zmid,
             texttemplate=f"%{{z:{value_format}}}",
             hovertemplate=f"%{{y}} vs %{{x}}: %{{z:{value_format}}}<extra></extra>",
         )
@@ -122,6 +124,7 @@ def leaderboard_figures(
             title="Win rate of row against column (ties count half)",
             value_format=".2f",
             colorscale="RdBu",
+            zmid=0.5,
         )
         figures["battles"] = heatmap(
             m.names, m.battles, title="Battles per pair", value_format="d", colorscale="Blues"

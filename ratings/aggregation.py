@@ -63,6 +63,8 @@ def aggregation_query() -> QuerySet[Any, Any]:
             battle__excluded_reason="",
             battle__vote__isnull=False,
         )
+        # Both are derived here; a stray tag of that name must not double-count.
+        .exclude(category__in=[OVERALL, EXCLUDE_TIES])
         .values(
             cat=F("category"),
             a=F("battle__contender_a_id"),

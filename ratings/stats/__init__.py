@@ -30,14 +30,8 @@ from ratings.stats.leaderboard import (
 )
 from ratings.stats.matrices import battle_counts, pairwise_win_rates, predicted_win_rates
 from ratings.stats.ranks import rank_by_rating, rank_upper_bound
-from ratings.stats.style import (
-    StyleFit,
-    bootstrap_style_control,
-    fit_style_control,
-    outcome_scores,
-    style_features,
-    style_sandwich_covariance,
-)
+from ratings.stats.style import StyleFit, fit_style_control, outcome_scores, style_features
+from ratings.stats.style_intervals import bootstrap_style_control, style_sandwich_covariance
 from ratings.stats.style_leaderboard import STYLE_FEATURES, compute_style_leaderboard
 
 __all__ = [

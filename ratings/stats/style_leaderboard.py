@@ -21,13 +21,8 @@ from ratings.stats.leaderboard import (
     interval_from_samples,
     leaderboard_rows,
 )
-from ratings.stats.style import (
-    bootstrap_style_control,
-    fit_style_control,
-    outcome_scores,
-    style_features,
-    style_sandwich_covariance,
-)
+from ratings.stats.style import fit_style_control, outcome_scores, style_features
+from ratings.stats.style_intervals import bootstrap_style_control, style_sandwich_covariance
 
 STYLE_FEATURES = ["length", "headers", "lists", "bold"]
 

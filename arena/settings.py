@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envfloat("ARENA_RATINGS_INTERVAL", 60.0),
         "options": {"expires": envfloat("ARENA_RATINGS_INTERVAL", 60.0)},
     },
+    "battles-housekeeping": {
+        "task": "battles.housekeeping_task",
+        "schedule": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0),
+        "options": {"expires": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0)},
+    },
 }
 
 # --- Token channel ----------------------------------------------------------------------
@@ -200,6 +205,10 @@ ARENA_GENERATION_TIMEOUT = envfloat("ARENA_GENERATION_TIMEOUT", 600.0)
 ARENA_GENERATION_RETRIES = envint("ARENA_GENERATION_RETRIES", 3)
 ARENA_RETRY_BACKOFF = envfloat("ARENA_RETRY_BACKOFF", 1.0)
 ARENA_BREAKER_FAILURES = envint("ARENA_BREAKER_FAILURES", 5)
+# Housekeeping fails a completion still unfinished this long past its generation timeout
+# (its task was lost), and abandons unvoted battles this long after their last turn.
+ARENA_STUCK_MARGIN = envfloat("ARENA_STUCK_MARGIN", 120.0)
+ARENA_ABANDON_AFTER = envfloat("ARENA_ABANDON_AFTER", 24 * 3600.0)
 # Salt for hashing voter IPs: the raw address is never stored.
 ARENA_IP_SALT = env("ARENA_IP_SALT", SECRET_KEY)
 # Honour X-Forwarded-For only behind a proxy that sets it (else clients could spoof it).

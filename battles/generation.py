@@ -94,8 +94,16 @@ def fail_unstarted(completion_id: UUID, reason: str) -> None:
     failed = Completion.objects.filter(pk=completion_id, status=CompletionStatus.PENDING).update(
         status=CompletionStatus.FAILED, error=reason, finished_at=timezone.now()
     )
-    if not failed:
-        return
+    if failed:
+        announce_failure(completion_id)
+
+
+def announce_failure(completion_id: UUID) -> None:
+    """After a completion was failed outside its run: refresh the battle, end the stream.
+
+    The battle status first, as in ``run_generation``: a viewer that sees the end entry
+    finds the battle already settled.
+    """
     battle_id = Completion.objects.values_list("turn__battle_id", flat=True).get(pk=completion_id)
     Battle.refresh_status(battle_id)
     get_channel().publish(stream_key(completion_id), "end", "failed")

@@ -5,6 +5,7 @@ from uuid import UUID
 from celery import shared_task
 
 from battles.generation import run_generation
+from battles.housekeeping import run_housekeeping
 
 
 # acks_late: a worker killed mid-stream leaves the message unacknowledged, so it is
@@ -12,3 +13,14 @@ from battles.generation import run_generation
 @shared_task(name="battles.generate_completion_task", acks_late=True, ignore_result=True)
 def generate_completion_task(completion_id: str) -> None:
     run_generation(UUID(completion_id))
+
+
+# Scheduled by CELERY_BEAT_SCHEDULE (expires: a backlog of them is pointless); the
+# embedded mode runs it from battles.dispatch.run_due_periodic_tasks.
+@shared_task(name="battles.housekeeping_task", ignore_result=True)
+def housekeeping_task() -> dict[str, int]:
+    report = run_housekeeping()
+    return {
+        "failed_completions": report.failed_completions,
+        "abandoned_battles": report.abandoned_battles,
+    }

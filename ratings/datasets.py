@@ -31,44 +31,24 @@ from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE, PairCounts, coun
 Format = Literal["auto", "fastchat", "arena-csv", "pairs"]
 
 WINNER_CODES = {
-    "model_a": A_WINS,
-    "model_b": B_WINS,
-    "tie": TIE,
-    "tie (bothbad)": BOTH_BAD,
+    "model_a": A_WINS, "model_b": B_WINS, "tie": TIE, "tie (bothbad)": BOTH_BAD,
     "both_bad": BOTH_BAD,
-}
+}  # fmt: skip
 #: Category order of every leaderboard; languages follow, sorted.
 BASE_CATEGORIES = [
-    "overall",
-    "coding",
-    "math",
-    "instruction_following",
-    "creative_writing",
-    "hard_prompts",
-    "longer_query",
-    "multi_turn",
-    "exclude_ties",
-]
+    "overall", "coding", "math", "instruction_following", "creative_writing",
+    "hard_prompts", "longer_query", "multi_turn", "exclude_ties",
+]  # fmt: skip
+#: LMArena's hard-prompt criteria; a prompt is "hard" when it meets at least 6 of them.
 HARD_CRITERIA = [
-    "specificity",
-    "domain_knowledge",
-    "complexity",
-    "problem_solving",
-    "creativity",
-    "technical_accuracy",
-    "real_world",
-]
+    "specificity", "domain_knowledge", "complexity", "problem_solving", "creativity",
+    "technical_accuracy", "real_world",
+]  # fmt: skip
 #: FastChat's style-control elements: a-side counts, then b-side counts.
 STYLE_ELEMENTS = [
-    "sum_assistant_a_tokens",
-    "header_count_a",
-    "list_count_a",
-    "bold_count_a",
-    "sum_assistant_b_tokens",
-    "header_count_b",
-    "list_count_b",
-    "bold_count_b",
-]
+    "sum_assistant_a_tokens", "header_count_a", "list_count_a", "bold_count_a",
+    "sum_assistant_b_tokens", "header_count_b", "list_count_b", "bold_count_b",
+]  # fmt: skip
 STYLE_NAMES = ["length", "headers", "lists", "bold"]
 LONGER_QUERY_TOKENS = 500
 PAIR_COLUMNS = ["model_i", "model_j", "wins_i", "wins_j", "tie", "tie_bothbad"]
@@ -89,6 +69,10 @@ class Battles:
     categories: list[str]
     category_mask: NDArray[np.bool_]
     style: NDArray[np.float64] | None = None  # (N, 8) raw counts, STYLE_ELEMENTS order
+    # For import_battles: the file's battle id ("id"/"question_id"), else a hash of the
+    # record plus its occurrence, so ids are stable across imports; and "tstamp" if any.
+    source_ids: list[str] | None = None
+    tstamps: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True)
@@ -288,11 +272,27 @@ def _build(frame: pd.DataFrame, kind: str, skipped: int, dropped: dict[str, int]
     style = _style_matrix(frame)
     models = [str(u) for u in uniques]
     mask = np.array(masks, dtype=bool).reshape(len(categories), n)
-    battles = Battles(models, model_a, model_b, outcome, categories, mask, style)
+    battles = Battles(
+        models, model_a, model_b, outcome, categories, mask, style, *_source_ids(frame)
+    )
     counts = counts_from_battles(
         models, model_a, model_b, outcome, categories=categories, category_mask=mask
     )
     return LoadedVotes(kind, counts, battles, skipped, dropped)
+
+
+def _source_ids(frame: pd.DataFrame) -> tuple[list[str], NDArray[np.float64] | None]:
+    id_col = next((c for c in ("id", "question_id") if c in frame.columns), None)
+    if id_col is not None:
+        ids = frame[id_col].astype(str).str.strip()
+    else:
+        digest = pd.util.hash_pandas_object(frame.astype(str), index=False)
+        seen = digest.groupby(digest).cumcount()
+        ids = digest.map("{:016x}".format) + "-" + seen.astype(str)
+    tstamps = None
+    if "tstamp" in frame.columns:
+        tstamps = pd.to_numeric(frame["tstamp"], errors="coerce").to_numpy(dtype=np.float64)
+    return ids.tolist(), tstamps
 
 
 def derive_categories(

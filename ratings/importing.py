@@ -82,6 +82,8 @@ def import_battles(
     contenders = historic_contenders(loaded.counts.models, report)
     done = 0
     seen: set[str] = set()
+    if progress is not None:
+        progress(0, total)
     while chunk := list(islice(battles, batch_size)):
         fresh = [b for b in chunk if b.source_id not in seen]
         seen.update(b.source_id for b in fresh)

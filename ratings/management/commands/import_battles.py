@@ -29,13 +29,20 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5000)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        bar = tqdm(
-            unit="battle", file=self.stderr, disable=opts["verbosity"] < 1, dynamic_ncols=True
-        )
+        bars: list[tqdm[Any]] = []  # made on the first batch, once the total is known
 
         def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
+            if not bars:
+                bars.append(
+                    tqdm(
+                        total=total,
+                        unit="battle",
+                        file=self.stderr,
+                        disable=opts["verbosity"] < 1,
+                        dynamic_ncols=True,
+                    )
+                )
+            bars[0].update(done - bars[0].n)
 
         try:
             report = import_battles(
@@ -48,7 +55,8 @@ class Command(BaseCommand):
         except (DatasetError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         finally:
-            bar.close()
+            for bar in bars:
+                bar.close()
         dropped = ", ".join(f"{k}: {v}" for k, v in report.dropped.items() if v)
         self.stdout.write(
             self.style.SUCCESS(

@@ -54,6 +54,8 @@ class Battle(models.Model):
                 name="battle_unique_source_id",
             ),
         ]
+        # Housekeeping looks for open battles by status and age.
+        indexes = [models.Index(fields=["status", "updated_at"])]
 
     def __str__(self) -> str:
         return str(self.id)
@@ -167,6 +169,15 @@ class Completion(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["turn", "side"], name="completion_unique_side")
+        ]
+        # Only unfinished completions are ever looked up by status (housekeeping), and
+        # they are few: a partial index stays small however many answers are stored.
+        indexes = [
+            models.Index(
+                fields=["status", "queued_at"],
+                condition=models.Q(status__in=["pending", "streaming"]),
+                name="completion_unfinished_idx",
+            )
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Min
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from arena.models import Contender
@@ -24,6 +25,8 @@ from ratings.stats.matrices import battle_counts, pairwise_win_rates
 
 logger = logging.getLogger(__name__)
 
+# Snapshots younger than this are all kept; older ones thinned to one a day.
+KEEP_ALL = timedelta(days=2)
 # Longer than any recompute; a worker that dies holding the lease frees it after this.
 LEASE_TTL = timedelta(minutes=10)
 
@@ -142,6 +145,7 @@ def recompute_ratings(
             "fit_s": round(time.perf_counter() - started - aggregated_s, 4),
         }
         snapshot = _write_snapshot(agg, board, method, last_id, last_at, started)
+        prune_snapshots(snapshot)
         logger.info(
             "ratings snapshot %s: %s votes, %d categories in %.2fs",
             snapshot.pk,
@@ -152,6 +156,25 @@ def recompute_ratings(
         return snapshot
     finally:
         RecomputeLease.release(holder)
+
+
+def prune_snapshots(latest: RatingSnapshot) -> None:
+    """Bound the growth of a recompute every minute.
+
+    Only the latest snapshot's plot matrices are ever shown, so older ones are dropped.
+    Rows are kept for the history plot: every snapshot of the last :data:`KEEP_ALL`,
+    and before that the first snapshot of each day.
+    """
+    CategoryResult.objects.filter(snapshot_id__lt=latest.pk).delete()
+    cutoff = latest.computed_at - KEEP_ALL
+    old = RatingSnapshot.objects.filter(computed_at__lt=cutoff)
+    first_of_day = (
+        old.annotate(day=TruncDate("computed_at"))
+        .values("day")
+        .annotate(first=Min("id"))
+        .values("first")
+    )
+    old.exclude(id__in=first_of_day).delete()
 
 
 @transaction.atomic

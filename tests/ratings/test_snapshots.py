@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from arena.models import Contender
-from ratings.models import CategoryResult, RatingSnapshot, RecomputeLease
+from ratings.models import CategoryResult, RatingRow, RatingSnapshot, RecomputeLease
 from ratings.snapshots import (
     RecomputeBusy,
     RecomputeOptions,
@@ -105,3 +106,30 @@ def test_command_writes_snapshot_and_rejects_bad_anchor() -> None:
     snapshot = RatingSnapshot.objects.get()
     assert snapshot.method["ci"] == "bootstrap"
     assert snapshot.method["rounds"] == 20
+
+
+@pytest.mark.django_db
+def test_old_snapshots_are_thinned_and_old_matrices_dropped() -> None:
+    # given: three snapshots on one day a week ago, one yesterday, then a new one now
+    x, y = contender("xray"), contender("yankee")
+    week_ago = timezone.now().replace(hour=12) - timedelta(days=7)
+    stamps = [week_ago, week_ago + timedelta(hours=1), week_ago + timedelta(hours=2)]
+    stamps.append(timezone.now() - timedelta(days=1))
+    for at in stamps:
+        vote(x, y, "a")
+        snap = recompute_ratings()
+        assert snap is not None
+        RatingSnapshot.objects.filter(pk=snap.pk).update(computed_at=at)
+    vote(y, x, "a")
+
+    # when
+    latest = recompute_ratings()
+
+    # then: the first of the old day survives, the recent one and the new one too
+    assert latest is not None
+    kept = list(
+        RatingSnapshot.objects.order_by("computed_at").values_list("computed_at", flat=True)
+    )
+    assert kept == [stamps[0], stamps[3], latest.computed_at]
+    assert RatingRow.objects.filter(snapshot__computed_at=stamps[0]).exists()
+    assert set(CategoryResult.objects.values_list("snapshot_id", flat=True)) == {latest.pk}

@@ -48,8 +48,8 @@ def main() -> None:
         hw_mine = np.array([(rows[m]["ci_upper"] - rows[m]["ci_lower"]) / 2 for m in names])
         d_width = np.abs(hw_mine / hw_theirs - 1).max()
         worst_r, worst_w = max(worst_r, d_rating), max(worst_w, d_width)
-        print(f"{cat:24s} {len(keep):6d} {d_rating:13.6f} {d_width:19.6%}")
-    print(f"worst: rating {worst_r:.6f} points, half-width {worst_w:.6%}")
+        print(f"{cat:24s} {len(keep):6d} {d_rating:13.2e} {100 * d_width:18.2e}%")
+    print(f"worst: rating {worst_r:.2e} points, half-width {100 * worst_w:.2e}%")
 
 
 if __name__ == "__main__":

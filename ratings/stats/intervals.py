@@ -170,7 +170,6 @@ def bootstrap_bradley_terry(
         Independent Poisson counts per (pair, outcome) cell (the default: the same
         distribution as giving every battle a Poisson(1) weight, and about twice as
         fast to draw), or a multinomial draw with the total fixed, as arena-rank does.
-        Fixed total (multinomial) or Poisson battle counts.
     max_iter, tol : int, float
         Iteration limit and step tolerance.
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from ratings.stats.bradley_terry import fit_bradley_terry, to_rating_scale
 from ratings.stats.counts import FloatArray, PairCounts
@@ -215,7 +215,7 @@ def interval_from_covariance(
     var = np.diag(cov)[: ratings.size].copy()
     if anchor_idx is not None:
         var = var + cov[anchor_idx, anchor_idx] - 2.0 * cov[: ratings.size, anchor_idx]
-    z = float(norm.ppf(1.0 - significance / 2.0))
+    z = float(ndtri(1.0 - significance / 2.0))
     half = z * np.sqrt(np.maximum(var, 0.0)) * (SCALE / math.log(BASE))
     return ratings - half, ratings + half
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from ratings.stats.bradley_terry import to_rating_scale
 from ratings.stats.leaderboard import (
@@ -157,7 +157,7 @@ def _category(
         cov = style_sandwich_covariance(a, b, outcome, features, fit, hessian_ridge=HESSIAN_RIDGE)
         lower, upper = interval_from_covariance(ratings, cov, a_idx, significance)
         se = np.sqrt(np.maximum(np.diag(cov)[m:], 0.0))
-        z = float(norm.ppf(1.0 - significance / 2.0))
+        z = float(ndtri(1.0 - significance / 2.0))
         coef_lo, coef_hi = fit.coefs - z * se, fit.coefs + z * se
     elif ci == "bootstrap":
         params, coefs = bootstrap_style_control(

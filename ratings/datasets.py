@@ -208,7 +208,7 @@ def _column_sum(frame: pd.DataFrame, prefix: str) -> NDArray[np.float64] | None:
     if not cols:
         return None
     values = frame[cols].apply(pd.to_numeric, errors="coerce").fillna(0.0)
-    return values.sum(axis=1).to_numpy(dtype=np.float64)
+    return np.asarray(values.sum(axis=1), dtype=np.float64)
 
 
 def _battles_to_votes(

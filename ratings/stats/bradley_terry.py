@@ -170,7 +170,7 @@ def _objective(
 ) -> FloatArray:
     d = x[:, i] - x[:, j]
     nll = (total * np.logaddexp(0.0, d) - score * d).sum(axis=1)
-    return nll + 0.5 * ridge * (x * x).sum(axis=1)
+    return np.asarray(nll + 0.5 * ridge * (x * x).sum(axis=1), dtype=np.float64)
 
 
 def gradient_batch(

@@ -61,12 +61,14 @@ class PairCounts:
     @property
     def votes(self) -> FloatArray:
         """Battles each contender took part in, shape (C, M)."""
-        return (self.wins + np.swapaxes(self.wins, 1, 2) + self.ties).sum(axis=2)
+        played = self.wins + np.swapaxes(self.wins, 1, 2) + self.ties
+        return np.asarray(played.sum(axis=2), dtype=np.float64)
 
     @property
     def n_battles(self) -> FloatArray:
         """Battles per category, shape (C,)."""
-        return self.wins.sum(axis=(1, 2)) + self.ties.sum(axis=(1, 2)) / 2.0
+        total = self.wins.sum(axis=(1, 2)) + self.ties.sum(axis=(1, 2)) / 2.0
+        return np.asarray(total, dtype=np.float64)
 
     def subset(self, categories: list[str]) -> PairCounts:
         """The same counts restricted to ``categories`` (in that order)."""

@@ -24,7 +24,7 @@ def battle_counts(counts: PairCounts, category: str = "overall") -> FloatArray:
     """
     c = counts.category_index(category)
     wins = counts.wins[c]
-    return wins + wins.T + counts.ties[c]
+    return np.asarray(wins + wins.T + counts.ties[c], dtype=np.float64)
 
 
 def pairwise_win_rates(

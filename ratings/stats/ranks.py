@@ -18,7 +18,7 @@ def rank_by_rating(ratings: NDArray[np.float64]) -> NDArray[np.int64]:
     ndarray of int, shape (M,)
     """
     r = np.asarray(ratings, dtype=np.float64)
-    return 1 + (r[None, :] > r[:, None]).sum(axis=1)
+    return np.asarray(1 + (r[None, :] > r[:, None]).sum(axis=1), dtype=np.int64)
 
 
 def rank_upper_bound(
@@ -40,4 +40,4 @@ def rank_upper_bound(
     """
     lo = np.asarray(ci_lower, dtype=np.float64)
     hi = np.asarray(ci_upper, dtype=np.float64)
-    return 1 + (lo[None, :] > hi[:, None]).sum(axis=1)
+    return np.asarray(1 + (lo[None, :] > hi[:, None]).sum(axis=1), dtype=np.int64)

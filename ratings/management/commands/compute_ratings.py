@@ -78,6 +78,9 @@ def format_table(result: dict[str, Any]) -> str:
 
 class Command(BaseCommand):
     help = "Compute Bradley-Terry ratings (per category, with CIs) from a vote file."
+    # Files in, leaderboard out: no database or URLs involved, so skip the system checks
+    # (they import every URL module, the slowest part of starting this command).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--input", required=True, help="vote file (json, jsonl, csv, parquet)")

@@ -98,20 +98,22 @@ def cast_vote(*, battle_id: UUID, voter: str, outcome: str) -> Vote:
             raise Conflict(FAILED_MESSAGE)
         if statuses != {CompletionStatus.DONE}:
             raise Conflict(WAIT_MESSAGE)
+        # Status and reason first: the vote and its tags copy whether they count.
+        battle.status = BattleStatus.VOTED
+        if not battle.excluded_reason:
+            battle.excluded_reason = _leak_reason(battle)
         try:
             # A savepoint, so the unique constraint (the final guard against a racing
             # second vote) can fail without breaking the outer transaction.
             with transaction.atomic():
-                vote = Vote.objects.create(battle=battle, outcome=outcome, voter=voter)
+                vote = Vote.for_battle(battle, outcome, voter)
+                vote.save()
         except IntegrityError as exc:
             raise Conflict("You have already voted in this battle.") from exc
-        battle.status = BattleStatus.VOTED
-        if not battle.excluded_reason:
-            battle.excluded_reason = _leak_reason(battle)
         battle.save(update_fields=["status", "excluded_reason", "updated_at"])
         tags = categorise([turn.prompt for turn in turns])
         BattleCategory.objects.bulk_create(
-            [BattleCategory(battle=battle, category=tag) for tag in sorted(tags)],
+            [BattleCategory.for_vote(vote, tag) for tag in sorted(tags)],
             ignore_conflicts=True,
         )
     return vote

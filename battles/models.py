@@ -22,6 +22,13 @@ class BattleStatus(models.TextChoices):
     ABANDONED = "abandoned", "Abandoned"
 
 
+class Outcome(models.TextChoices):
+    A = "a", "A is better"
+    B = "b", "B is better"
+    TIE = "tie", "Tie"
+    BOTH_BAD = "bothbad", "Both are bad"
+
+
 class Battle(models.Model):
     """One blind comparison between two contenders; sides are assigned at random."""
 
@@ -63,6 +70,11 @@ class Battle(models.Model):
     def contender(self, side: str) -> Contender:
         return self.contender_a if side == Side.A else self.contender_b
 
+    @property
+    def counts_for_ratings(self) -> bool:
+        """Whether this battle's vote enters the ratings (``counted`` on its vote rows)."""
+        return self.status == BattleStatus.VOTED and not self.excluded_reason
+
     def latest_turn(self) -> "Turn":
         # .all() so that a prefetch (get_battle) answers without another query.
         turns = list(self.turns.all())
@@ -94,26 +106,6 @@ class Battle(models.Model):
                 return battle.status
             battle.save(update_fields=["status", "updated_at"])
             return battle.status
-
-
-class BattleCategory(models.Model):
-    """A category tag of a battle (coding, math, language_english, ...), one row per tag.
-
-    Kept as rows rather than a JSON list so that ratings can ``GROUP BY`` category in SQL.
-    ``overall`` is implicit and not stored.
-    """
-
-    battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="category_tags")
-    category = models.CharField(max_length=64)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["battle", "category"], name="battle_category_unique")
-        ]
-        indexes = [models.Index(fields=["category", "battle"])]
-
-    def __str__(self) -> str:
-        return self.category
 
 
 class Turn(models.Model):
@@ -207,13 +199,6 @@ class Completion(models.Model):
         return messages
 
 
-class Outcome(models.TextChoices):
-    A = "a", "A is better"
-    B = "b", "B is better"
-    TIE = "tie", "Tie"
-    BOTH_BAD = "bothbad", "Both are bad"
-
-
 class Vote(models.Model):
     """The one final vote of a battle (the one-to-one key enforces 'only once')."""
 
@@ -221,6 +206,72 @@ class Vote(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     voter = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Copied from the battle when the vote is cast, so that the ratings aggregation is
+    # a scan of this one table: the sides as stored, and whether the vote counts
+    # (kept in step with ``Battle.excluded_reason`` by ``battles.exclusions``).
+    contender_a = models.ForeignKey(
+        Contender, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    contender_b = models.ForeignKey(
+        Contender, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    counted = models.BooleanField()
 
     def __str__(self) -> str:
         return f"{self.outcome} in {self.battle_id}"
+
+    @classmethod
+    def for_battle(cls, battle: Battle, outcome: str, voter: str) -> "Vote":
+        """An unsaved vote on ``battle`` carrying the battle's rating facts."""
+        return cls(
+            battle=battle,
+            outcome=outcome,
+            voter=voter,
+            contender_a_id=battle.contender_a_id,
+            contender_b_id=battle.contender_b_id,
+            counted=battle.counts_for_ratings,
+        )
+
+
+class BattleCategory(models.Model):
+    """A category tag of a voted battle (coding, math, language_english, ...), one row per tag.
+
+    Kept as rows rather than a JSON list so that ratings can ``GROUP BY`` category in SQL.
+    ``overall`` is implicit and not stored. Written with the vote, the rows repeat the
+    vote's facts (contenders as sided in the battle, outcome, ``counted``) so that the
+    ratings aggregation scans this one table without joins.
+    """
+
+    battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="category_tags")
+    category = models.CharField(max_length=64)
+    # Only the aggregation's full scan reads these; the battle's own FKs are indexed.
+    contender_a = models.ForeignKey(
+        Contender, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    contender_b = models.ForeignKey(
+        Contender, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    # Kept equal to the vote's ``counted`` by ``battles.exclusions``.
+    counted = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["battle", "category"], name="battle_category_unique")
+        ]
+        indexes = [models.Index(fields=["category", "battle"])]
+
+    def __str__(self) -> str:
+        return self.category
+
+    @classmethod
+    def for_vote(cls, vote: "Vote", category: str) -> "BattleCategory":
+        """The tag row of ``vote``'s battle, carrying the vote's facts."""
+        return cls(
+            battle_id=vote.battle_id,
+            category=category,
+            contender_a_id=vote.contender_a_id,
+            contender_b_id=vote.contender_b_id,
+            outcome=vote.outcome,
+            counted=vote.counted,
+        )

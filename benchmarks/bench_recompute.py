@@ -110,18 +110,24 @@ def fill(n_votes: int, n_contenders: int) -> None:
         )
         cur.execute(
             """
-            INSERT INTO battles_vote (battle_id, outcome, voter, created_at)
+            INSERT INTO battles_vote (battle_id, outcome, voter, created_at,
+                contender_a_id, contender_b_id, counted)
             SELECT id,
                    CASE WHEN r < 0.05 THEN 'bothbad' WHEN r < 0.20 THEN 'tie'
                         WHEN random() < 1 / (1 + exp((b - a) / 30.0)) THEN 'a' ELSE 'b' END,
-                   'bench', now() - (n || ' seconds')::interval
+                   'bench', now() - (n || ' seconds')::interval,
+                   %(f)s + a, %(f)s + b, x >= 0.02
             FROM bench_stage ORDER BY n
-            """
+            """,
+            {"f": first},
         )
+        # Tags copy the vote's facts, as cast_vote writes them.
         for tag, share in TAGS.items():
             cur.execute(
-                "INSERT INTO battles_battlecategory (battle_id, category) "
-                "SELECT id, %s FROM bench_stage WHERE random() < %s",
+                "INSERT INTO battles_battlecategory (battle_id, category, contender_a_id, "
+                "contender_b_id, outcome, counted) "
+                "SELECT battle_id, %s, contender_a_id, contender_b_id, outcome, counted "
+                "FROM battles_vote WHERE random() < %s",
                 [tag, share],
             )
         cur.execute("DROP TABLE bench_stage")

@@ -1,8 +1,10 @@
 """Eligible votes → per-category pair counts, aggregated by the database.
 
 One ``GROUP BY (category, contender_a, contender_b, outcome)`` query: the overall counts
-``UNION ALL`` the counts of each tagged category (a join on ``BattleCategory``). Votes are
-never loaded row by row; Python only sees one row per distinct cell.
+of ``Vote`` ``UNION ALL`` the counts of each tagged category from ``BattleCategory``. Both
+tables carry the rating facts themselves (sides, outcome, ``counted``, written with the
+vote and kept in step by ``battles.exclusions``), so each half is a single-table scan with
+no join. Votes are never loaded row by row; Python only sees one row per distinct cell.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, Count, F, QuerySet, Value
 
 from arena.models import Contender
-from battles.models import BattleCategory, BattleStatus, Outcome, Vote
+from battles.models import BattleCategory, Outcome, Vote
 from ratings.stats.counts import PairCounts
 
 OVERALL = "overall"
@@ -41,7 +43,7 @@ class AggregatedVotes:
 
 def eligible_votes() -> QuerySet[Vote]:
     """Votes that count for ratings: the battle is voted and not excluded."""
-    return Vote.objects.filter(battle__status=BattleStatus.VOTED, battle__excluded_reason="")
+    return Vote.objects.filter(counted=True)
 
 
 def aggregation_query() -> QuerySet[Any, Any]:
@@ -50,36 +52,32 @@ def aggregation_query() -> QuerySet[Any, Any]:
         eligible_votes()
         .values(
             cat=Value(OVERALL, output_field=CharField()),
-            a=F("battle__contender_a_id"),
-            b=F("battle__contender_b_id"),
+            a=F("contender_a_id"),
+            b=F("contender_b_id"),
             out=F("outcome"),
         )
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     tagged = (
-        BattleCategory.objects.filter(
-            battle__status=BattleStatus.VOTED,
-            battle__excluded_reason="",
-            battle__vote__isnull=False,
-        )
+        BattleCategory.objects.filter(counted=True)
         # Both are derived here; a stray tag of that name must not double-count.
         .exclude(category__in=[OVERALL, EXCLUDE_TIES])
         .values(
             cat=F("category"),
-            a=F("battle__contender_a_id"),
-            b=F("battle__contender_b_id"),
-            out=F("battle__vote__outcome"),
+            a=F("contender_a_id"),
+            b=F("contender_b_id"),
+            out=F("outcome"),
         )
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     return overall.union(tagged, all=True)
 
 
 # PostgreSQL session settings for the one big query: JIT compilation costs seconds and
-# buys nothing for a hash join + hash aggregate, and the default work_mem (4MB) makes the
-# 2M-row hash tables spill to disk in dozens of batches.
+# buys nothing for a scan + hash aggregate, and the default work_mem (4MB) can make the
+# hash aggregate spill to disk.
 POSTGRES_SETTINGS = {"jit": "off", "work_mem": "256MB"}
 
 

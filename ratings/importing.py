@@ -210,26 +210,20 @@ def _bulk_create_rows(
 ) -> None:
     battles, votes, tags = [], [], []
     for battle_id, h in fresh:
-        battles.append(
-            Battle(
-                id=battle_id,
-                voter=HISTORIC_VOTER,
-                contender_a_id=contenders[h.model_a],
-                contender_b_id=contenders[h.model_b],
-                status=BattleStatus.VOTED,
-                source_id=h.source_id,
-                created_at=h.created_at,
-            )
+        battle = Battle(
+            id=battle_id,
+            voter=HISTORIC_VOTER,
+            contender_a_id=contenders[h.model_a],
+            contender_b_id=contenders[h.model_b],
+            status=BattleStatus.VOTED,
+            source_id=h.source_id,
+            created_at=h.created_at,
         )
-        votes.append(
-            Vote(
-                battle_id=battle_id,
-                outcome=h.outcome,
-                voter=HISTORIC_VOTER,
-                created_at=h.created_at,
-            )
-        )
-        tags += [BattleCategory(battle_id=battle_id, category=c) for c in h.categories]
+        vote = Vote.for_battle(battle, h.outcome, HISTORIC_VOTER)
+        vote.created_at = h.created_at
+        battles.append(battle)
+        votes.append(vote)
+        tags += [BattleCategory.for_vote(vote, c) for c in h.categories]
     Battle.objects.bulk_create(battles)
     Vote.objects.bulk_create(votes)
     BattleCategory.objects.bulk_create(tags)
@@ -241,13 +235,14 @@ def _copy_rows(fresh: list[tuple[uuid.UUID, HistoricBattle]], contenders: dict[s
     battles, votes, tags = [], [], []
     for battle_id, h in fresh:
         at = h.created_at.isoformat()
+        a, b = contenders[h.model_a], contenders[h.model_b]
         battles.append(
             (
                 battle_id,
                 HISTORIC_VOTER,
                 "",
-                contenders[h.model_a],
-                contenders[h.model_b],
+                a,
+                b,
                 BattleStatus.VOTED.value,
                 "",
                 h.source_id,
@@ -255,11 +250,12 @@ def _copy_rows(fresh: list[tuple[uuid.UUID, HistoricBattle]], contenders: dict[s
                 now,
             )
         )
-        votes.append((battle_id, h.outcome, HISTORIC_VOTER, at))
-        tags += [(battle_id, c) for c in h.categories]
+        # Imported battles are voted and not excluded: every vote counts.
+        votes.append((battle_id, h.outcome, HISTORIC_VOTER, at, a, b, "t"))
+        tags += [(battle_id, c, a, b, h.outcome, "t") for c in h.categories]
     _copy(Battle, _BATTLE_COLUMNS, battles)
-    _copy(Vote, ["battle_id", "outcome", "voter", "created_at"], votes)
-    _copy(BattleCategory, ["battle_id", "category"], tags)
+    _copy(Vote, _VOTE_COLUMNS, votes)
+    _copy(BattleCategory, _TAG_COLUMNS, tags)
 
 
 _BATTLE_COLUMNS = [
@@ -274,6 +270,16 @@ _BATTLE_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+_VOTE_COLUMNS = [
+    "battle_id",
+    "outcome",
+    "voter",
+    "created_at",
+    "contender_a_id",
+    "contender_b_id",
+    "counted",
+]
+_TAG_COLUMNS = ["battle_id", "category", "contender_a_id", "contender_b_id", "outcome", "counted"]
 
 
 def _copy(model: type[Model], columns: list[str], rows: Sequence[tuple[object, ...]]) -> None:

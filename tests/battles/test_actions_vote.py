@@ -45,6 +45,13 @@ def test_vote_is_stored_and_battle_is_voted(ready_battle: Battle, outcome: str) 
     assert battle.status == BattleStatus.VOTED
     assert battle.excluded_reason == ""
     assert Vote.objects.get(battle=battle) == vote
+    # The rating facts are copied from the battle, sides as stored.
+    stored = Vote.objects.get(battle=battle)
+    assert (stored.contender_a_id, stored.contender_b_id, stored.counted) == (
+        battle.contender_a_id,
+        battle.contender_b_id,
+        True,
+    )
     # The reveal comes from the returned vote.
     assert vote.battle.contender_a.reveal_dict()["name"] in {"first-one", "second-one"}
 
@@ -54,6 +61,8 @@ def test_categories_are_stored_at_vote_time(ready_battle: Battle) -> None:
     rows = BattleCategory.objects.filter(battle=ready_battle)
     tags = set(rows.values_list("category", flat=True))
     assert tags == {"creative_writing", "language_english"}
+    facts = set(rows.values_list("contender_a_id", "contender_b_id", "outcome", "counted"))
+    assert facts == {(ready_battle.contender_a_id, ready_battle.contender_b_id, "tie", True)}
 
 
 def test_multi_turn_category(ready_battle: Battle) -> None:
@@ -89,9 +98,9 @@ def test_only_once(ready_battle: Battle) -> None:
 
 def test_database_constraint_is_the_final_guard(ready_battle: Battle) -> None:
     # A racing vote committed between our status check and our insert.
-    Vote.objects.create(battle=ready_battle, outcome="b", voter="owner")
+    Vote.for_battle(ready_battle, "b", "owner").save()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Vote.objects.create(battle=ready_battle, outcome="a", voter="owner")
+        Vote.for_battle(ready_battle, "a", "owner").save()
 
     with pytest.raises(Conflict, match="already voted"):
         cast_vote(battle_id=ready_battle.id, voter="owner", outcome="a")
@@ -126,3 +135,7 @@ def test_identity_leak_keeps_the_vote_but_excludes_it(ready_battle: Battle) -> N
     battle = Battle.objects.get(pk=ready_battle.pk)
     assert battle.status == BattleStatus.VOTED and vote.pk is not None
     assert battle.excluded_reason == f"identity leak: side {leaker}"
+    assert Vote.objects.get(battle=battle).counted is False
+    assert set(BattleCategory.objects.filter(battle=battle).values_list("counted", flat=True)) == {
+        False
+    }

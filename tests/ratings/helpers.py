@@ -35,7 +35,7 @@ def vote(
         status=status,
         excluded_reason=excluded_reason,
     )
-    BattleCategory.objects.bulk_create(
-        BattleCategory(battle=battle, category=c) for c in categories
-    )
-    return Vote.objects.create(battle=battle, outcome=outcome, voter="voter-1")
+    cast = Vote.for_battle(battle, outcome, "voter-1")
+    cast.save()
+    BattleCategory.objects.bulk_create(BattleCategory.for_vote(cast, c) for c in categories)
+    return cast

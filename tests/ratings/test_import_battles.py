@@ -96,6 +96,23 @@ def test_fastchat_import_creates_historic_revealed_votes_with_categories(tmp_pat
 
 
 @pytest.mark.django_db
+def test_import_writes_the_rating_facts_on_votes_and_tags(tmp_path: Path) -> None:
+    # PostgreSQL writes through COPY, SQLite through bulk_create: both must fill them.
+    call_command("import_battles", str(fastchat_file(tmp_path)), verbosity=0)
+
+    for battle in Battle.objects.select_related("vote"):
+        sides = (battle.contender_a_id, battle.contender_b_id)
+        assert (battle.vote.contender_a_id, battle.vote.contender_b_id) == sides
+        assert battle.vote.counted is True
+        tags = set(
+            battle.category_tags.values_list(
+                "contender_a_id", "contender_b_id", "outcome", "counted"
+            )
+        )
+        assert tags == {(*sides, battle.vote.outcome, True)}
+
+
+@pytest.mark.django_db
 def test_importing_twice_adds_nothing(tmp_path: Path) -> None:
     path = fastchat_file(tmp_path)
     call_command("import_battles", str(path), verbosity=0)

@@ -27,7 +27,7 @@ run: $(STAMP)
 	@echo ""
 	@echo "  Arena is running at http://$(HOST):$(PORT)/   (leaderboard: /leaderboard/, API docs: /api/docs)"
 	@echo ""
-	$(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT)
+	$(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 # Every test, on SQLite and then on PostgreSQL + Redis with real worker processes.
 test: $(STAMP) lint test-embedded test-postgres

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, QuerySet, Value
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
 
 from arena.models import Contender
 from battles.models import BattleCategory, Outcome, Vote
@@ -46,33 +46,41 @@ def eligible_votes() -> QuerySet[Vote]:
     return Vote.objects.filter(counted=True)
 
 
+# One count column per outcome: a row per (category, pair) instead of four.
+_OUTCOME_COUNTS = {
+    "n_a": Count("outcome", filter=Q(outcome=Outcome.A)),
+    "n_b": Count("outcome", filter=Q(outcome=Outcome.B)),
+    "n_tie": Count("outcome", filter=Q(outcome=Outcome.TIE)),
+    "n_bothbad": Count("outcome", filter=Q(outcome=Outcome.BOTH_BAD)),
+}
+_COLUMNS = ["cat", "a", "b", *_OUTCOME_COUNTS]
+
+
 def aggregation_query() -> QuerySet[Any, Any]:
-    """The single SQL query behind :func:`aggregate_votes` (also used for ``EXPLAIN``)."""
+    """The single SQL query behind :func:`aggregate_votes` (also used for ``EXPLAIN``).
+
+    Rows ``(cat, a, b, n_a, n_b, n_tie, n_bothbad)``; both halves read only their
+    covering index (``*_counted_cells_idx``) in group order once it is vacuumed.
+    """
     overall = (
         eligible_votes()
         .values(
             cat=Value(OVERALL, output_field=CharField()),
             a=F("contender_a_id"),
             b=F("contender_b_id"),
-            out=F("outcome"),
         )
-        .annotate(n=Count("*"))
+        .annotate(**_OUTCOME_COUNTS)
         .order_by()
     )
     tagged = (
         BattleCategory.objects.filter(counted=True)
         # Both are derived here; a stray tag of that name must not double-count.
         .exclude(category__in=[OVERALL, EXCLUDE_TIES])
-        .values(
-            cat=F("category"),
-            a=F("contender_a_id"),
-            b=F("contender_b_id"),
-            out=F("outcome"),
-        )
-        .annotate(n=Count("*"))
+        .values(cat=F("category"), a=F("contender_a_id"), b=F("contender_b_id"))
+        .annotate(**_OUTCOME_COUNTS)
         .order_by()
     )
-    return overall.union(tagged, all=True)
+    return overall.union(tagged, all=True).values_list(*_COLUMNS)
 
 
 # PostgreSQL session settings for the one big query: JIT compilation costs seconds and
@@ -92,19 +100,27 @@ def aggregation_session() -> Iterator[None]:
         yield
 
 
+def _fetch_cells() -> list[tuple[Any, ...]]:
+    """The query's rows as plain tuples: the ORM's per-value converters would cost more
+    than the query itself on ~100k rows, and the columns need none."""
+    sql, params = aggregation_query().query.sql_with_params()
+    with aggregation_session(), connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
 def aggregate_votes() -> AggregatedVotes:
     """Count eligible votes per category and pair, plus the derived ``exclude_ties``.
 
     Categories come out as ``overall``, ``exclude_ties``, then the tags in name order;
     contenders in codename order (codenames are unique and stable across snapshots).
     """
-    with aggregation_session():
-        cells = list(aggregation_query())
-    ids = sorted({int(r["a"]) for r in cells} | {int(r["b"]) for r in cells})
+    cells = _fetch_cells()
+    ids = sorted({int(r[1]) for r in cells} | {int(r[2]) for r in cells})
     codenames = dict(Contender.objects.filter(id__in=ids).values_list("id", "codename"))
     ids.sort(key=lambda i: codenames[i])
     index = {cid: k for k, cid in enumerate(ids)}
-    tags = sorted({str(r["cat"]) for r in cells} - {OVERALL})
+    tags = sorted({str(r[0]) for r in cells} - {OVERALL})
     categories = [OVERALL, *tags]
     cat_index = {c: k for k, c in enumerate(categories)}
 
@@ -112,21 +128,17 @@ def aggregate_votes() -> AggregatedVotes:
     wins = np.zeros(shape)
     ties = np.zeros(shape)
     bothbad = np.zeros(shape)
-    for r in cells:
-        c, a, b, n = cat_index[str(r["cat"])], index[r["a"]], index[r["b"]], r["n"]
-        out = r["out"]
-        if out == Outcome.A:
-            wins[c, a, b] += n
-        elif out == Outcome.B:
-            wins[c, b, a] += n
-        else:
-            ties[c, a, b] += n
-            ties[c, b, a] += n
-            if out == Outcome.BOTH_BAD:
-                bothbad[c, a, b] += n
-                bothbad[c, b, a] += n
-
     if cells:
+        c = np.array([cat_index[str(r[0])] for r in cells], dtype=np.intp)
+        a = np.array([index[r[1]] for r in cells], dtype=np.intp)
+        b = np.array([index[r[2]] for r in cells], dtype=np.intp)
+        n_a, n_b, n_tie, n_bothbad = np.array([r[3:] for r in cells], dtype=float).T
+        # A pair can come as (a, b) and (b, a): add.at sums repeated cells.
+        np.add.at(wins, (c, a, b), n_a)
+        np.add.at(wins, (c, b, a), n_b)
+        for cell in ((c, a, b), (c, b, a)):
+            np.add.at(ties, cell, n_tie + n_bothbad)
+            np.add.at(bothbad, cell, n_bothbad)
         # exclude_ties: the overall decisive votes only, placed right after overall.
         wins = np.insert(wins, 1, wins[0], axis=0)
         ties = np.insert(ties, 1, 0.0, axis=0)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min
@@ -235,7 +235,8 @@ def _category_result(
         position=position,
         votes=entry["votes"],
         contenders=[agg.contender_ids[k] for k in order],
-        battles=[[int(x) for x in row] for row in battles],
-        win_rate=[[None if math.isnan(x) else round(float(x), 4) for x in row] for row in rates],
+        battles=battles.astype(int).tolist(),
+        # NaN (never met) becomes None; x != x only for NaN.
+        win_rate=[[None if x != x else x for x in row] for row in np.round(rates, 4).tolist()],
         warnings=list(entry.get("warnings", [])),
     )

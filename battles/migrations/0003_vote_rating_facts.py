@@ -1,4 +1,9 @@
-"""Votes and category tags carry the facts the ratings need (added nullable, then filled)."""
+"""Votes and category tags carry the facts the ratings need (added nullable, then filled).
+
+The contender columns start without their foreign-key constraint: 0004 rewrites every
+row, and a deferred per-row check would queue two trigger events per row; 0005 adds the
+constraints, which PostgreSQL validates in one pass.
+"""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -6,6 +11,7 @@ from django.db import migrations, models
 
 def _contender() -> models.ForeignKey:
     return models.ForeignKey(
+        db_constraint=False,
         db_index=False,
         null=True,
         on_delete=django.db.models.deletion.PROTECT,

@@ -18,7 +18,10 @@ Cell = tuple[str, str, str, str]
 
 
 def python_counts(votes: list[tuple[str, str, str, set[str]]]) -> Counter[Cell]:
-    """(category, winner-or-first, other, kind) → count, computed without SQL."""
+    """(category, winner-or-first, other, kind) → count, computed without SQL.
+
+    Ties include both-bad votes; the both-bad part is counted again as its own kind.
+    """
     counts: Counter[Cell] = Counter()
     for a, b, outcome, cats in votes:
         for cat in {"overall", *cats} | ({"exclude_ties"} if outcome in ("a", "b") else set()):
@@ -29,6 +32,9 @@ def python_counts(votes: list[tuple[str, str, str, set[str]]]) -> Counter[Cell]:
             else:
                 counts[(cat, a, b, "tie")] += 1
                 counts[(cat, b, a, "tie")] += 1
+            if outcome == "bothbad":
+                counts[(cat, a, b, "bothbad")] += 1
+                counts[(cat, b, a, "bothbad")] += 1
     return counts
 
 
@@ -67,6 +73,8 @@ def test_aggregation_matches_python_count() -> None:
                     got[(cat, x, y, "win")] = int(pc.wins[c, i, j])
                 if pc.ties[c, i, j]:
                     got[(cat, x, y, "tie")] = int(pc.ties[c, i, j])
+                if pc.bothbad is not None and pc.bothbad[c, i, j]:
+                    got[(cat, x, y, "bothbad")] = int(pc.bothbad[c, i, j])
     assert got == expected
     assert result.votes == len(eligible)
 

@@ -124,12 +124,22 @@ def test_killed_worker_task_is_redelivered_without_duplicated_text(
 
         # when another worker picks the unacknowledged tasks up
         production_stack.start_worker("second")
-        _wait(
-            lambda: Completion.objects.filter(
-                turn__battle_id=battle_id, status=CompletionStatus.DONE
-            ).count() == 2,
-            90, "redelivered generations to finish",
-        )
+        try:
+            _wait(
+                lambda: Completion.objects.filter(
+                    turn__battle_id=battle_id, status=CompletionStatus.DONE
+                ).count() == 2,
+                90, "redelivered generations to finish",
+            )
+        except AssertionError as exc:
+            states = list(
+                Completion.objects.filter(turn__battle_id=battle_id).values(
+                    "side", "status", "error", "attempts"
+                )
+            )
+            raise AssertionError(
+                f"{exc}: {states}\n{production_stack.log('second')[-3000:]}"
+            ) from None
 
         # then a viewer replaying the stream ends with exactly the stored text
         shown = {"a": "", "b": ""}

@@ -27,6 +27,6 @@ def vacuum_by_default(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) 
 
 
 class Migration(migrations.Migration):
-    dependencies = [("battles", "0006_counted_cells_indexes")]
+    dependencies = [("battles", "0001_initial")]
 
     operations = [migrations.RunPython(vacuum_often, vacuum_by_default)]

@@ -70,21 +70,16 @@ def compute_leaderboard(
     """
     if ci not in ("sandwich", "bootstrap", "none"):
         raise ValueError(f"unknown ci method {ci!r}")
-    method: dict[str, Any] = {
-        "model": "bradley_terry",
-        "ci": ci,
-        "rounds": rounds if ci == "bootstrap" else None,
-        "seed": seed,
-        "significance": significance,
-        "anchor": None if anchor is None else {"model": anchor[0], "rating": anchor[1]},
-        "min_votes": min_votes,
-        "scale": SCALE,
-        "base": BASE,
-        "init": INIT,
-        "ties": "half a win each way (both bad included)",
-        "hessian_ridge": HESSIAN_RIDGE,
-        "resample": resample if ci == "bootstrap" else None,
-    }
+    method = method_parameters(
+        "bradley_terry",
+        ci=ci,
+        rounds=rounds,
+        seed=seed,
+        significance=significance,
+        anchor=anchor,
+        min_votes=min_votes,
+    )
+    method["resample"] = resample if ci == "bootstrap" else None
     result: dict[str, Any] = {"method": method, "categories": {}}
     for k, category in enumerate(counts.categories):
         seed_c = None if seed is None else seed + k
@@ -102,6 +97,33 @@ def compute_leaderboard(
         if progress is not None:
             progress(k + 1, len(counts.categories), category)
     return result
+
+
+def method_parameters(
+    model: str,
+    *,
+    ci: CiMethod,
+    rounds: int,
+    seed: int | None,
+    significance: float,
+    anchor: tuple[str, float] | None,
+    min_votes: int,
+) -> dict[str, Any]:
+    """The ``"method"`` record of a leaderboard: its parameters and rating conventions."""
+    return {
+        "model": model,
+        "ci": ci,
+        "rounds": rounds if ci == "bootstrap" else None,
+        "seed": seed,
+        "significance": significance,
+        "anchor": None if anchor is None else {"model": anchor[0], "rating": anchor[1]},
+        "min_votes": min_votes,
+        "scale": SCALE,
+        "base": BASE,
+        "init": INIT,
+        "ties": "half a win each way (both bad included)",
+        "hessian_ridge": HESSIAN_RIDGE,
+    }
 
 
 def category_leaderboard(

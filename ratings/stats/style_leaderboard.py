@@ -20,6 +20,7 @@ from ratings.stats.leaderboard import (
     interval_from_covariance,
     interval_from_samples,
     leaderboard_rows,
+    method_parameters,
 )
 from ratings.stats.style import fit_style_control, outcome_scores, style_features
 from ratings.stats.style_intervals import bootstrap_style_control, style_sandwich_covariance
@@ -77,23 +78,18 @@ def compute_style_leaderboard(
     n = np.asarray(model_a).size
     mask = np.ones((len(cats), n), dtype=bool) if category_mask is None else category_mask
     names_k = feature_names or STYLE_FEATURES[: np.asarray(style_counts).shape[1] // 2]
-    method: dict[str, Any] = {
-        "model": "bradley_terry_style_control",
-        "ci": ci,
-        "rounds": rounds if ci == "bootstrap" else None,
-        "seed": seed,
-        "significance": significance,
-        "anchor": None if anchor is None else {"model": anchor[0], "rating": anchor[1]},
-        "min_votes": min_votes,
-        "scale": SCALE,
-        "base": BASE,
-        "init": INIT,
-        "ties": "half a win each way (both bad included)",
-        "hessian_ridge": HESSIAN_RIDGE,
-        "style_features": names_k,
-        "style_normalisation": "(A - B) / (A + B + 1), then standardised per category",
-        "resample": "battles with replacement" if ci == "bootstrap" else None,
-    }
+    method = method_parameters(
+        "bradley_terry_style_control",
+        ci=ci,
+        rounds=rounds,
+        seed=seed,
+        significance=significance,
+        anchor=anchor,
+        min_votes=min_votes,
+    )
+    method["style_features"] = names_k
+    method["style_normalisation"] = "(A - B) / (A + B + 1), then standardised per category"
+    method["resample"] = "battles with replacement" if ci == "bootstrap" else None
     result: dict[str, Any] = {"method": method, "categories": {}}
     for c, category in enumerate(cats):
         sel = np.flatnonzero(mask[c])

@@ -232,6 +232,24 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
 
+    def error(self, status: int, message: str = "") -> None:
+        """An HTTP error in the provider's own error format."""
+        raise NotImplementedError
+
+    def fail_before_answer(self, scenario: Scenario, model: str) -> bool:
+        """Play the scenarios that fail before any answer (HTTP errors, a server that never
+        answers); True when the request was handled that way."""
+        status = {"auth": 401, "http500": 500, "http429": 429, "http400": 400}.get(scenario.name)
+        if scenario.name == "flaky":
+            status = self.flaky_fails(scenario, model)
+        if status is not None:
+            self.error(status)
+            return True
+        if scenario.name == "hang":
+            self.hang()
+            return True
+        return False
+
     def hang(self) -> None:
         self.fake.stopping.wait(HANG_SECONDS)
         self.close_connection = True

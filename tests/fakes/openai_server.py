@@ -42,14 +42,7 @@ class OpenAIHandler(FakeHandler):
             return
         model = str(body.get("model", ""))
         scenario = Scenario.parse(model)
-        status = {"auth": 401, "http500": 500, "http429": 429, "http400": 400}.get(scenario.name)
-        if scenario.name == "flaky":
-            status = self.flaky_fails(scenario, model)
-        if status is not None:
-            self.error(status)
-            return
-        if scenario.name == "hang":
-            self.hang()
+        if self.fail_before_answer(scenario, model):
             return
         if scenario.name == "strict" and "stream_options" in body:
             self.error(400, "Unrecognized request argument supplied: stream_options")

@@ -85,27 +85,22 @@ def _forget(future: Future[None]) -> None:
 
 
 def _run_generation_inprocess(completion_id: str) -> None:
-    from battles.tasks import generate_completion_task
-
-    try:
-        generate_completion_task.apply(args=(completion_id,), throw=True)
-    except Exception:
-        logger.exception("in-process generation of completion %s crashed", completion_id)
-    finally:
-        # Pool threads live on between runs; a connection kept open by an idle thread
-        # would outlive its usefulness (and block dropping a test database).
-        connections.close_all()
+    _run_task_inprocess("battles.generate_completion_task", completion_id)
 
 
 def _run_periodic_inprocess(task_name: str) -> None:
+    _run_task_inprocess(task_name)
+
+
+def _run_task_inprocess(task_name: str, *args: str) -> None:
     from arena.celery import app
 
     try:
         # The worker imports every app's tasks module at start; this process may not have.
         app.loader.import_default_modules()
-        app.tasks[task_name].apply(throw=True)
+        app.tasks[task_name].apply(args=args, throw=True)
     except Exception:
-        logger.exception("in-process periodic task %s crashed", task_name)
+        logger.exception("in-process task %s%r crashed", task_name, args)
     finally:
         # Pool threads live on between runs; a connection kept open by an idle thread
         # would outlive its usefulness (and block dropping a test database).

@@ -89,9 +89,7 @@ class AnthropicHandler(FakeHandler):
     def stream_answer(
         self, body: dict[str, Any], model: str, scenario: Scenario, convo: Conversation
     ) -> None:
-        slow = scenario.name == "slow"
-        tokens = convo.tokens(padding=30 if slow else 0)
-        delay = float(scenario.arg or 0.1) if slow else 0.0
+        tokens, delay = scenario.paced_tokens(convo)
         stop_reason = "end_turn"
         if len(tokens) > body["max_tokens"]:
             tokens, stop_reason = tokens[: body["max_tokens"]], "max_tokens"

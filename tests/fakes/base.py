@@ -68,6 +68,13 @@ class Scenario:
                 return cls(name, model[len(name) + 1 :])
         return cls("ok")
 
+    def paced_tokens(self, convo: "Conversation") -> tuple[list[str], float]:
+        """The answer's tokens and the pause before each: ``slow`` answers are padded
+        and paced (``slow-0.5`` waits 0.5 s a token), others come at once."""
+        if self.name != "slow":
+            return convo.tokens(), 0.0
+        return convo.tokens(padding=30), float(self.arg or 0.1)
+
 
 @dataclass(frozen=True)
 class Conversation:

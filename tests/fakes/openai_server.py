@@ -95,9 +95,7 @@ class OpenAIHandler(FakeHandler):
     def stream_answer(
         self, body: dict[str, Any], model: str, scenario: Scenario, convo: Conversation
     ) -> None:
-        slow = scenario.name == "slow"
-        tokens = convo.tokens(padding=30 if slow else 0)
-        delay = float(scenario.arg or 0.1) if slow else 0.0
+        tokens, delay = scenario.paced_tokens(convo)
         finish = "stop"
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
         if isinstance(max_tokens, int) and len(tokens) > max_tokens:

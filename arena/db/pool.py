@@ -2,12 +2,11 @@
 
 Under ASGI every request runs in a thread of its own and a Celery worker runs hundreds
 of generation threads; a connection per thread would grow past PostgreSQL's
-``max_connections``. The pool caps the connections a process opens at ``max_size``:
-a thread that needs one while all are lent waits up to ``timeout`` seconds for a
-release, then gets ``PoolExhausted`` (which the web layer answers with a 503).
-Released connections are kept open for the next borrower, so the cap costs no extra
-connects. Nothing here knows about Django or psycopg2: the caller supplies how to open,
-check and close a connection.
+``max_connections``. The pool caps the connections a process opens at ``max_size``: a
+thread that needs one while all are lent waits a while for a release, then gets
+``PoolExhausted`` (which the web layer answers with a 503). Released connections stay
+open for the next borrower, so the cap costs no extra connects. Nothing here knows
+about Django or psycopg2: the caller supplies how to open, check and close a connection.
 """
 
 import contextlib
@@ -28,7 +27,6 @@ class ConnectionPool(Generic[Conn]):
         self,
         *,
         max_size: int,
-        timeout: float,
         healthy: Callable[[Conn], bool],
         close: Callable[[Conn], None],
     ) -> None:
@@ -37,7 +35,6 @@ class ConnectionPool(Generic[Conn]):
         self._healthy = healthy
         self._close = close
         self.max_size = max_size
-        self.timeout = timeout
         self._idle: list[Conn] = []
         self._opened = 0
         self._closed = False
@@ -48,10 +45,10 @@ class ConnectionPool(Generic[Conn]):
         """Connections open now, lent or idle."""
         return self._opened
 
-    def acquire(self, open_connection: Callable[[], Conn]) -> Conn:
+    def acquire(self, open_connection: Callable[[], Conn], *, timeout: float) -> Conn:
         """An idle healthy connection, a new one from ``open_connection()`` while under
-        the cap, or the next one released within the timeout."""
-        deadline = time.monotonic() + self.timeout
+        the cap, or the next one released within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 # Last in, first out: the warmest connection is the most likely alive.
@@ -67,7 +64,7 @@ class ConnectionPool(Generic[Conn]):
                 if left <= 0:
                     raise PoolExhausted(
                         f"all {self.max_size} database connections of this process "
-                        f"stayed busy for {self.timeout:g}s"
+                        f"stayed busy for {timeout:g}s"
                     )
                 self._changed.wait(left)
         try:

@@ -72,7 +72,6 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             if pool is None:
                 pool = ConnectionPool(
                     max_size=settings.ARENA_DB_POOL_SIZE,
-                    timeout=settings.ARENA_DB_POOL_TIMEOUT,
                     healthy=_healthy,
                     close=lambda conn: conn.close(),
                 )
@@ -86,7 +85,10 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         # What the parent sets on a fresh connection, set for a reused one too.
         self.isolation_level = IsolationLevel.READ_COMMITTED
         try:
-            return pool.acquire(lambda: self._open_connection(conn_params))
+            return pool.acquire(
+                lambda: self._open_connection(conn_params),
+                timeout=settings.ARENA_DB_POOL_TIMEOUT,
+            )
         except PoolExhausted as exc:
             # An OperationalError, so Django and our 503 handler treat it as "unavailable".
             raise psycopg2.OperationalError(str(exc)) from exc

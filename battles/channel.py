@@ -20,7 +20,7 @@ import redis
 import redis.asyncio
 from django.conf import settings
 
-EntryKind = Literal["delta", "reset", "end"]
+EntryKind = Literal["delta", "thinking", "reset", "end"]
 START = "0-0"
 
 

@@ -2,7 +2,9 @@
 
 ``run_generation`` claims the completion, streams that side's answer from its backend into
 the token channel, and stores the final text, timings, token counts and style features in
-the database (once, at the end: the database never sees per-token writes). Transient
+the database (once, at the end: the database never sees per-token writes). A reasoning
+model's thinking is collected apart from the answer and stored beside it; the channel
+only says, once, that the side is thinking: a trace could name its maker. Transient
 errors before the first token are retried with exponential backoff; anything after the
 first token, or permanent, fails the completion with its reason kept for operators.
 """
@@ -19,9 +21,16 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from arena.backends import build_request, get_backend
-from arena.backends.base import Backend, BackendError, Delta, Finished, GenerationRequest
+from arena.backends.base import (
+    Backend,
+    BackendError,
+    Finished,
+    GenerationRequest,
+    Reasoning,
+    StreamEvent,
+)
 from battles import breaker
-from battles.channel import get_channel, stream_key
+from battles.channel import EntryKind, get_channel, stream_key
 from battles.models import Battle, Completion, CompletionStatus
 from battles.style import style_features
 
@@ -49,6 +58,7 @@ class _Claim:
 class _Answer:
     text: str
     finished: Finished
+    reasoning: str
 
 
 def run_generation(completion_id: UUID) -> None:
@@ -65,7 +75,7 @@ def run_generation(completion_id: UUID) -> None:
     # Only the backend's own failures count towards its circuit breaker, not our bugs.
     backend_failed = False
     try:
-        answer = _stream_answer(claim, lambda text: channel.publish(key, "delta", text))
+        answer = _stream_answer(claim, lambda kind, text: channel.publish(key, kind, text))
     except _ClaimLost:
         logger.warning("completion %s was claimed by a newer run; stopped", completion.id)
         return
@@ -118,7 +128,7 @@ def _claim(completion_id: UUID) -> _Claim | None:
     ):
         restarted = False
     elif rows.filter(status=CompletionStatus.STREAMING).update(
-        started_at=lease, first_token_at=None
+        started_at=lease, first_reasoning_at=None, first_token_at=None
     ):
         restarted = True
     else:
@@ -127,7 +137,7 @@ def _claim(completion_id: UUID) -> _Claim | None:
     return _Claim(completion=completion, lease=lease, restarted=restarted)
 
 
-def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
+def _stream_answer(claim: _Claim, publish: Callable[[EntryKind, str], object]) -> _Answer:
     completion = claim.completion
     contender = completion.contender
     request = build_request(contender, completion.conversation())
@@ -138,9 +148,10 @@ def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
     while True:
         Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
         parts: list[str] = []
+        thoughts: list[str] = []
         try:
             bounded = _bounded(request, deadline)
-            finished = _consume(backend, bounded, deadline, claim, parts, publish)
+            finished = _consume(backend, bounded, deadline, claim, parts, thoughts, publish)
         except BackendError as exc:
             if time.monotonic() >= deadline:
                 raise BackendError(f"timed out after {timeout:g}s: {exc.reason}") from exc
@@ -159,7 +170,7 @@ def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
         text = "".join(parts)
         if not text.strip():
             raise BackendError(f"empty answer (finish reason {finished.reason!r})")
-        return _Answer(text=text, finished=finished)
+        return _Answer(text=text, finished=finished, reasoning="".join(thoughts))
 
 
 def _bounded(request: GenerationRequest, deadline: float) -> GenerationRequest:
@@ -178,10 +189,12 @@ def _consume(
     deadline: float,
     claim: _Claim,
     parts: list[str],
-    publish: Callable[[str], object],
+    thoughts: list[str],
+    publish: Callable[[EntryKind, str], object],
 ) -> Finished:
-    """Publish every delta and collect it into ``parts``; the backend's ``Finished``."""
-    events: Iterator[Delta | Finished] = backend.stream(request)
+    """Publish every delta and collect it into ``parts``, the reasoning into ``thoughts``
+    (unpublished); the backend's ``Finished``."""
+    events: Iterator[StreamEvent] = backend.stream(request)
     next_check = time.monotonic() + CLAIM_CHECK_SECONDS
     try:
         for event in events:
@@ -195,18 +208,36 @@ def _consume(
                 return event
             if not event.text:
                 continue
+            if isinstance(event, Reasoning):
+                if claim.completion.first_reasoning_at is None:
+                    _start_thinking(claim, publish)
+                thoughts.append(event.text)
+                continue
             if not parts:
                 # One write at the first token: operators (and tests) see a live stream.
                 Completion.objects.filter(
                     pk=claim.completion.pk, started_at=claim.lease
                 ).update(first_token_at=timezone.now())
             parts.append(event.text)
-            publish(event.text)
+            publish("delta", event.text)
     finally:
         close = getattr(events, "close", None)
         if close is not None:
             close()  # releases the HTTP connection when we stop early
     raise BackendError("stream ended without a finish", transient=True)
+
+
+def _start_thinking(claim: _Claim, publish: Callable[[EntryKind, str], object]) -> None:
+    """Record when the side began to reason and tell viewers that it thinks, never what.
+
+    Once per run, not per attempt: after a retry the side is still thinking.
+    """
+    now = timezone.now()
+    Completion.objects.filter(pk=claim.completion.pk, started_at=claim.lease).update(
+        first_reasoning_at=now
+    )
+    claim.completion.first_reasoning_at = now
+    publish("thinking", "")
 
 
 def _store_answer(claim: _Claim, answer: _Answer) -> bool:
@@ -216,6 +247,7 @@ def _store_answer(claim: _Claim, answer: _Answer) -> bool:
         _claimed(claim).update(
             status=CompletionStatus.DONE,
             text=answer.text,
+            reasoning=answer.reasoning,
             error="",
             finish_reason=finished.reason[:50],
             input_tokens=finished.input_tokens,

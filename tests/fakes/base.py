@@ -84,7 +84,8 @@ class Scenario:
 
 def trace(model: str) -> list[str]:
     """The thinking a reasoning scenario streams before its answer, piece by piece."""
-    return ["Let me think. ", f"I am {model}, ", "so I answer in my own style. "]
+    # Markdown too, as real traces have: style features must not count it.
+    return ["## Plan\n", f"I am **{model}**, ", "so I answer in my own style.\n"]
 
 
 @dataclass(frozen=True)

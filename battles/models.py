@@ -197,7 +197,8 @@ class Completion(models.Model):
     def conversation(self) -> list[Message]:
         """This side's own history: earlier prompts with *its own* answers, then the prompt.
 
-        Each side sees only what it said itself, as if it were the only model in the chat.
+        Each side sees only what it said itself, as if it were the only model in the chat;
+        its answers without their reasoning, which providers neither need nor want back.
         """
         turn = self.turn
         earlier = {

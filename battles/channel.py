@@ -27,7 +27,7 @@ from django.conf import settings
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-EntryKind = Literal["delta", "reset", "end"]
+EntryKind = Literal["delta", "thinking", "reset", "end"]
 START = "0-0"
 
 

@@ -6,11 +6,15 @@ dash: ``ok``, ``slow`` (``slow-0.2`` = seconds per token), ``http500``, ``http42
 succeed; counted per server and model id), ``cut`` (the body ends cleanly mid-answer
 without a finish), ``drop`` (the connection is dropped mid-chunk), ``malformed``
 (broken JSON in the stream), ``hang`` (never answers), ``hang-headers`` (headers, then
-nothing), ``stall`` (one token, then nothing), ``reasoning`` (thinking deltas, then the
-answer), ``stream-error`` (an error event mid-stream), ``strict`` (OpenAI only: rejects
-``stream_options`` with 400, like some compatible servers), ``modern`` (OpenAI only:
-rejects ``max_tokens``, wants ``max_completion_tokens``). A refused API key is echoed
-in the 401 message, harsher than real providers, so tests can check it is not passed on.
+nothing), ``stall`` (one token, then nothing), ``stream-error`` (an error event
+mid-stream), ``strict`` (OpenAI only: rejects ``stream_options`` with 400, like some
+compatible servers), ``modern`` (OpenAI only: rejects ``max_tokens``, wants
+``max_completion_tokens``). Reasoning models think aloud first, in a ``trace`` that, like
+real ones, names the model id: ``reasoning`` (OpenAI only: ``reasoning_content`` deltas,
+as DeepSeek, xAI and vLLM send them), ``reasoning-field`` (OpenAI only: the ``reasoning``
+field, as OpenRouter sends it), ``thinking`` (Anthropic only: when the request enables
+``thinking``, a thinking block before the text block). A refused API key is echoed in the
+401 message, harsher than real providers, so tests can check it is not passed on.
 """
 
 import argparse
@@ -37,6 +41,8 @@ SCENARIOS = (
     "hang-headers",
     "stall",
     "reasoning",
+    "reasoning-field",
+    "thinking",
     "stream-error",
     "strict",
     "modern",
@@ -74,6 +80,12 @@ class Scenario:
         if self.name != "slow":
             return convo.tokens(), 0.0
         return convo.tokens(padding=30), float(self.arg or 0.1)
+
+
+def trace(model: str) -> list[str]:
+    """The thinking a reasoning scenario streams before its answer, piece by piece."""
+    # Markdown too, as real traces have: style features must not count it.
+    return ["## Plan\n", f"I am **{model}**, ", "so I answer in my own style.\n"]
 
 
 @dataclass(frozen=True)

@@ -221,12 +221,14 @@ def _claim(completion_id: UUID) -> _Claim | None:
     """Atomically take the completion: pending -> streaming, or restart a dead run's stream."""
     lease = timezone.now()
     rows = Completion.objects.filter(pk=completion_id)
+    # The first attempt is counted with the claim (one write less before the first token).
+    attempted = F("attempts") + 1
     if rows.filter(status=CompletionStatus.PENDING).update(
-        status=CompletionStatus.STREAMING, started_at=lease
+        status=CompletionStatus.STREAMING, started_at=lease, attempts=attempted
     ):
         restarted = False
     elif rows.filter(status=CompletionStatus.STREAMING).update(
-        started_at=lease, first_reasoning_at=None, first_token_at=None
+        started_at=lease, first_reasoning_at=None, first_token_at=None, attempts=attempted
     ):
         restarted = True
     else:
@@ -244,7 +246,8 @@ def _stream_answer(claim: _Claim, publisher: _Publisher) -> _Answer:
     deadline = time.monotonic() + timeout
     attempt = 0
     while True:
-        Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
+        if attempt:
+            Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
         # Nothing more to read until the answer is in: the connection goes back now.
         release_connection()
         parts: list[str] = []

@@ -201,6 +201,8 @@ class Completion(models.Model):
         its answers without their reasoning, which providers neither need nor want back.
         """
         turn = self.turn
+        if turn.index == 0:
+            return [Message("user", turn.prompt)]  # the usual case, without two queries
         earlier = {
             c.turn_id: c.text
             for c in Completion.objects.filter(

@@ -187,14 +187,16 @@ class BattleEventStream:
                 for chunk in await self._finished_in_database():
                     yield chunk
                 continue
-            for key, entry in entries:
+            # One write for everything this read brought, deltas of a side joined.
+            chunks: list[str] = []
+            for key, entry in _coalesced(entries):
                 side = self.keys[key]
                 if side not in self.open:
                     continue
                 if entry.kind == "end":
                     self.open.discard(side)
                     self.cursors[side] = ENDED
-                    yield self._emit("end", {"side": side, "status": entry.text})
+                    chunks.append(self._emit("end", {"side": side, "status": entry.text}))
                 else:
                     self.cursors[side] = entry.id
                     data = (
@@ -202,7 +204,9 @@ class BattleEventStream:
                         if entry.kind == "delta"
                         else {"side": side}
                     )
-                    yield self._emit(entry.kind, data)
+                    chunks.append(self._emit(entry.kind, data))
+            if chunks:
+                yield "".join(chunks)
         yield self._emit("done", {})
 
     def _emit(self, event: str, data: dict[str, str]) -> str:
@@ -230,6 +234,20 @@ class BattleEventStream:
                 continue
             chunks.extend(self._from_database(side, completion))
         return chunks
+
+
+def _coalesced(entries: list[tuple[str, Entry]]) -> list[tuple[str, Entry]]:
+    """``entries`` with each run of deltas on one stream joined into one (the last id):
+    a viewer that fell behind catches up in one event instead of hundreds."""
+    joined: list[tuple[str, Entry]] = []
+    for key, entry in entries:
+        if joined and entry.kind == "delta":
+            last_key, last = joined[-1]
+            if last_key == key and last.kind == "delta":
+                joined[-1] = (key, Entry(id=entry.id, kind="delta", text=last.text + entry.text))
+                continue
+        joined.append((key, entry))
+    return joined
 
 
 def _finished_completions(ids: list[UUID]) -> dict[UUID, Completion]:

@@ -9,6 +9,11 @@ A reasoning delta ends the first wait just as an answer token does: it proves th
 is producing. From then on the idle timeout applies, between thoughts too, so a model
 that stalls while thinking fails after ``idle_timeout``; one that thinks without
 streaming its thoughts still has the whole ``first_token_timeout``.
+
+Deltas that are already waiting in the queue when the caller comes for the next one are
+handed over as one: a caller that keeps up sees every chunk as it came, one that falls
+behind (a worker busy with hundreds of streams) publishes fewer, larger entries instead
+of a growing backlog.
 """
 
 import importlib
@@ -33,6 +38,7 @@ from arena.backends.base import (
 Chunk = StreamEvent | None
 MAX_REASON_CHARS = 300
 _END = object()
+_NOTHING = object()
 
 
 def guarded_stream(
@@ -69,6 +75,7 @@ def guarded_stream(
     threading.Thread(target=pump, name="arena-backend-stream", daemon=True).start()
     started = time.monotonic()
     got_token = False
+    waiting: object = _NOTHING  # taken from the queue while coalescing, not yet handled
     try:
         while True:
             if got_token:
@@ -76,9 +83,10 @@ def guarded_stream(
             else:
                 wait = started + request.first_token_timeout - time.monotonic()
             try:
-                item = items.get(timeout=max(wait, 0.0))
+                item = items.get(timeout=max(wait, 0.0)) if waiting is _NOTHING else waiting
             except queue.Empty:
                 raise _timed_out(request, got_token) from None
+            waiting = _NOTHING
             if item is _END:
                 raise BackendError("stream ended without a finish", transient=True)
             if isinstance(item, BackendError):
@@ -88,9 +96,28 @@ def guarded_stream(
                 return
             if isinstance(item, Delta | Reasoning) and item.text:
                 got_token = True
-                yield item
+                merged, waiting = _coalesce(item, items)
+                yield merged
     finally:
         stop.set()
+
+
+def _coalesce(first: Delta | Reasoning, items: "queue.Queue[object]") -> tuple[StreamEvent, object]:
+    """``first`` joined with the events of its kind already queued behind it, and the
+    first queued item of another kind (or ``_NOTHING``)."""
+    texts = [first.text]
+    while True:
+        try:
+            item = items.get_nowait()
+        except queue.Empty:
+            item = _NOTHING
+            break
+        if item is None:
+            continue  # a keep-alive chunk: nothing to hand over
+        if type(item) is not type(first):
+            break
+        texts.append(item.text)
+    return type(first)("".join(texts)), item
 
 
 def _timed_out(request: GenerationRequest, got_token: bool) -> BackendError:

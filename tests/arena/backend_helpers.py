@@ -48,3 +48,9 @@ def drain_thinking(kind: str, request: GenerationRequest) -> tuple[str, str, Fin
     finished = events[-1]
     assert isinstance(finished, Finished)
     return reasoning, answer, finished
+
+
+def answer_tokens(deltas: list[Delta]) -> list[str]:
+    """The answer's tokens as the fake servers count them (one per word), however many
+    deltas carried them."""
+    return "".join(d.text for d in deltas).split()

@@ -102,6 +102,8 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "arena.db.postgresql"
+    # PgBouncer in transaction mode hands each transaction any server connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = envbool("ARENA_BEHIND_PGBOUNCER", False)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -5,13 +5,21 @@ the token channel, and stores the final text, timings, token counts and style fe
 the database (once, at the end: the database never sees per-token writes). Transient
 errors before the first token are retried with exponential backoff; anything after the
 first token, or permanent, fails the completion with its reason kept for operators.
+
+A generation streams for seconds to minutes, so it holds no database connection while
+it waits on the backend (``release_connection`` after each short read or write), and
+its final writes wait out a database restart. The token channel may go away too (a
+Redis restart): the answer carries on regardless, and ``_Publisher`` brings viewers
+back in step once the channel is back.
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 from django.conf import settings
@@ -20,15 +28,22 @@ from django.utils import timezone
 
 from arena.backends import build_request, get_backend
 from arena.backends.base import Backend, BackendError, Delta, Finished, GenerationRequest
+from arena.db import DATABASE_UNAVAILABLE, release_connection, retry_on_database_error
 from battles import breaker
-from battles.channel import get_channel, stream_key
+from battles.channel import ChannelUnavailable, EntryKind, get_channel, stream_key
 from battles.models import Battle, Completion, CompletionStatus
 from battles.style import style_features
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # How often a streaming run checks that it still holds its claim (see _ClaimLost).
 CLAIM_CHECK_SECONDS = 2.0
+# While the token channel is unreachable, how often a run tries it again.
+CHANNEL_RETRY_SECONDS = 1.0
+# How long the end of a stream is retried before viewers are left to the database.
+END_PUBLISH_PATIENCE = 5.0
 
 
 class _ClaimLost(Exception):
@@ -43,6 +58,7 @@ class _Claim:
     # lost its claim to a redelivered task cannot overwrite the newer run's result.
     lease: datetime
     restarted: bool
+    first_token_at: datetime | None = None
 
 
 @dataclass
@@ -51,42 +67,116 @@ class _Answer:
     finished: Finished
 
 
+class _Publisher:
+    """One run's entries on the token channel, kept exact across a channel outage.
+
+    While the channel is unreachable the deltas are only collected. When it answers
+    again -- or when the stream is shorter than what this run put in (Redis restarted
+    and lost it) -- viewers get a ``reset`` and the whole text so far, so what they show
+    is exactly the answer. Viewers who miss the end altogether read it from the database.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self._channel = get_channel()
+        self._parts: list[str] = []
+        # Length the stream must have at least after our next entry; less means lost.
+        self._expected = 1
+        self._behind = False
+        self._retry_at = 0.0
+
+    def reset(self) -> None:
+        self._send("reset")
+
+    def delta(self, text: str) -> None:
+        self._parts.append(text)
+        if not self._behind:
+            self._send("delta", text)
+        if self._behind and time.monotonic() >= self._retry_at:
+            self._resync()
+
+    def end(self, status: str) -> None:
+        deadline = time.monotonic() + END_PUBLISH_PATIENCE
+        while True:
+            if self._behind:
+                self._resync()
+            if not self._behind and self._send("end", status):
+                return
+            if time.monotonic() + CHANNEL_RETRY_SECONDS > deadline:
+                logger.warning("%s: end not published, viewers will read the database", self.key)
+                return
+            time.sleep(CHANNEL_RETRY_SECONDS)
+
+    def _resync(self) -> None:
+        self._behind = False
+        if self._send("reset") and self._parts:
+            self._send("delta", "".join(self._parts))
+
+    def _send(self, kind: EntryKind, text: str = "") -> bool:
+        """True when the entry joined an intact stream; otherwise marks the run behind."""
+        try:
+            length = self._channel.publish(self.key, kind, text)
+        except ChannelUnavailable as exc:
+            if not self._behind:
+                logger.warning("%s: token channel unavailable (%s)", self.key, exc)
+            self._behind, self._retry_at = True, time.monotonic() + CHANNEL_RETRY_SECONDS
+            return False
+        lost = length < self._expected
+        # Trimming keeps a stream at ARENA_STREAM_MAXLEN entries, never fewer.
+        self._expected = min(length + 1, settings.ARENA_STREAM_MAXLEN)
+        if lost:
+            logger.warning("%s: token stream was lost (channel restarted); resending", self.key)
+            self._behind, self._retry_at = True, 0.0
+        return not lost
+
+
 def run_generation(completion_id: UUID) -> None:
     """Generate, publish and store one completion; a no-op when it is already finished."""
-    claim = _claim(completion_id)
+    claim = _patiently(lambda: _claim(completion_id), "claiming a completion")
     if claim is None:
         return
     completion = claim.completion
-    key = stream_key(completion.id)
-    channel = get_channel()
+    publisher = _Publisher(stream_key(completion.id))
     if claim.restarted:
         # A worker died mid-stream: viewers drop the partial text, we start over.
-        channel.publish(key, "reset")
+        publisher.reset()
     # Only the backend's own failures count towards its circuit breaker, not our bugs.
     backend_failed = False
+    answer: _Answer | None = None
+    reason = ""
     try:
-        answer = _stream_answer(claim, lambda text: channel.publish(key, "delta", text))
+        answer = _stream_answer(claim, publisher.delta)
     except _ClaimLost:
         logger.warning("completion %s was claimed by a newer run; stopped", completion.id)
         return
     except BackendError as exc:
-        ok, status, backend_failed = _store_failure(claim, exc.reason), "failed", True
+        reason, backend_failed = exc.reason, True
     except Exception as exc:  # a bug must not leave the battle generating forever
         logger.exception("generation of completion %s crashed", completion.id)
-        ok = _store_failure(claim, f"internal error: {type(exc).__name__}: {exc}")
-        status = "failed"
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+    if answer is not None:
+        done = answer
+        ok = _patiently(lambda: _store_answer(claim, done), "storing an answer")
+        status = CompletionStatus.DONE
     else:
-        ok, status = _store_answer(claim, answer), "done"
+        ok = _patiently(lambda: _store_failure(claim, reason), "storing a failure")
+        status = CompletionStatus.FAILED
     if not ok:
         logger.warning("completion %s was claimed by a newer run; result dropped", completion.id)
         return
-    if status == "done":
-        breaker.record_success(completion.contender_id)
+    if status == CompletionStatus.DONE:
+        _patiently(lambda: breaker.record_success(completion.contender_id), "resetting a breaker")
     elif backend_failed:
-        breaker.record_failure(completion.contender_id)
+        _patiently(lambda: breaker.record_failure(completion.contender_id), "counting a failure")
     # The battle status before the end entry: a viewer that sees both ends can vote.
-    Battle.refresh_status(completion.turn.battle_id)
-    channel.publish(key, "end", status)
+    _patiently(lambda: Battle.refresh_status(completion.turn.battle_id), "settling a battle")
+    release_connection()
+    publisher.end(status)
+
+
+def _patiently(work: Callable[[], T], what: str) -> T:
+    """``work()``, waiting out a database restart for ``ARENA_DB_RETRY_PATIENCE``."""
+    return retry_on_database_error(work, what=what, patience=settings.ARENA_DB_RETRY_PATIENCE)
 
 
 def fail_unstarted(completion_id: UUID, reason: str) -> None:
@@ -106,7 +196,9 @@ def announce_failure(completion_id: UUID) -> None:
     """
     battle_id = Completion.objects.values_list("turn__battle_id", flat=True).get(pk=completion_id)
     Battle.refresh_status(battle_id)
-    get_channel().publish(stream_key(completion_id), "end", "failed")
+    # Without the channel, viewers find the failure in the database at their next heartbeat.
+    with contextlib.suppress(ChannelUnavailable):
+        get_channel().publish(stream_key(completion_id), "end", CompletionStatus.FAILED)
 
 
 def _claim(completion_id: UUID) -> _Claim | None:
@@ -137,6 +229,8 @@ def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
     attempt = 0
     while True:
         Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
+        # Nothing more to read until the answer is in: the connection goes back now.
+        release_connection()
         parts: list[str] = []
         try:
             bounded = _bounded(request, deadline)
@@ -187,7 +281,7 @@ def _consume(
         for event in events:
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + CLAIM_CHECK_SECONDS
-                if not _claimed(claim).exists():
+                if not _still_claimed(claim):
                     raise _ClaimLost
             if time.monotonic() > deadline:
                 raise BackendError("generation took too long", transient=False)
@@ -196,10 +290,8 @@ def _consume(
             if not event.text:
                 continue
             if not parts:
-                # One write at the first token: operators (and tests) see a live stream.
-                Completion.objects.filter(
-                    pk=claim.completion.pk, started_at=claim.lease
-                ).update(first_token_at=timezone.now())
+                claim.first_token_at = timezone.now()
+                _write_first_token(claim)
             parts.append(event.text)
             publish(event.text)
     finally:
@@ -207,6 +299,29 @@ def _consume(
         if close is not None:
             close()  # releases the HTTP connection when we stop early
     raise BackendError("stream ended without a finish", transient=True)
+
+
+def _still_claimed(claim: _Claim) -> bool:
+    """Whether this run still holds its claim; assumed so while the database is away."""
+    try:
+        return _claimed(claim).exists()
+    except DATABASE_UNAVAILABLE:
+        return True
+    finally:
+        release_connection()
+
+
+def _write_first_token(claim: _Claim) -> None:
+    """One write at the first token, so operators (and tests) see a live stream; the
+    final write repeats it, so a database that is away now loses nothing."""
+    try:
+        Completion.objects.filter(pk=claim.completion.pk, started_at=claim.lease).update(
+            first_token_at=claim.first_token_at
+        )
+    except DATABASE_UNAVAILABLE:
+        logger.warning("completion %s: first token time not written yet", claim.completion.pk)
+    finally:
+        release_connection()
 
 
 def _store_answer(claim: _Claim, answer: _Answer) -> bool:
@@ -220,6 +335,7 @@ def _store_answer(claim: _Claim, answer: _Answer) -> bool:
             finish_reason=finished.reason[:50],
             input_tokens=finished.input_tokens,
             output_tokens=finished.output_tokens,
+            first_token_at=claim.first_token_at,
             finished_at=timezone.now(),
             length_chars=style.length_chars,
             header_count=style.header_count,

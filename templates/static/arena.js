@@ -4,6 +4,8 @@
   "use strict";
 
   const STATUS_TEXT = { pending: "Waiting…", streaming: "Writing…", done: "Done", failed: "Failed" };
+  // How long to wait before asking again when the server says it is briefly unavailable.
+  const RETRY_MS = 5000;
 
   function csrfToken(form) {
     const input = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -123,9 +125,20 @@
     }
 
     async function refresh() {
-      const response = await fetch(api, { credentials: "same-origin" });
-      const battle = await response.json();
+      let response = null;
+      try {
+        response = await fetch(api, { credentials: "same-origin" });
+      } catch (err) {
+        // The network or the server is away for a moment: say so and keep trying.
+      }
+      const battle = response ? await response.json().catch(() => ({})) : {};
+      if (!response || response.status === 503) {
+        showError(error, battle.detail || "The arena is briefly unavailable. Trying again…");
+        window.setTimeout(refresh, RETRY_MS);
+        return;
+      }
       if (!response.ok) { showError(error, battle.detail || "Could not load the battle."); return; }
+      showError(error, "");
       const turn = battle.turns[battle.turns.length - 1];
       for (const side of ["a", "b"]) showCompletion(answer(latestTurn(), side), turn[side]);
       setControls(battle);

@@ -163,6 +163,7 @@ def _create_turn(battle: Battle, index: int, prompt: str) -> Turn:
 
 
 def _leak_reason(battle: Battle) -> str:
+    # Answers only: the voter saw no reasoning trace before voting, whatever it names.
     answers = [
         (c.side, c.text, battle.contender(c.side))
         for c in Completion.objects.filter(turn__battle=battle, status=CompletionStatus.DONE)

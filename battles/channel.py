@@ -27,7 +27,7 @@ from django.conf import settings
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-EntryKind = Literal["delta", "reset", "end"]
+EntryKind = Literal["delta", "thinking", "reset", "end"]
 START = "0-0"
 
 
@@ -143,7 +143,8 @@ class RedisChannel:
         self._async: dict[int, redis.asyncio.Redis] = {}
 
     def publish(self, key: str, kind: EntryKind, text: str = "") -> int:
-        pipe = self._sync.pipeline()
+        # One round trip, no MULTI/EXEC: only this run writes to its stream.
+        pipe = self._sync.pipeline(transaction=False)
         pipe.xadd(
             key, {"kind": kind, "text": text}, maxlen=settings.ARENA_STREAM_MAXLEN,
             approximate=True,

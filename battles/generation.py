@@ -2,7 +2,9 @@
 
 ``run_generation`` claims the completion, streams that side's answer from its backend into
 the token channel, and stores the final text, timings, token counts and style features in
-the database (once, at the end: the database never sees per-token writes). Transient
+the database (once, at the end: the database never sees per-token writes). A reasoning
+model's thinking is collected apart from the answer and stored beside it; the channel
+only says, once, that the side is thinking: a trace could name its maker. Transient
 errors before the first token are retried with exponential backoff; anything after the
 first token, or permanent, fails the completion with its reason kept for operators.
 
@@ -27,7 +29,14 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from arena.backends import build_request, get_backend
-from arena.backends.base import Backend, BackendError, Delta, Finished, GenerationRequest
+from arena.backends.base import (
+    Backend,
+    BackendError,
+    Finished,
+    GenerationRequest,
+    Reasoning,
+    StreamEvent,
+)
 from arena.db import DATABASE_UNAVAILABLE, release_connection, retry_on_database_error
 from battles import breaker
 from battles.channel import ChannelUnavailable, EntryKind, get_channel, stream_key
@@ -58,6 +67,7 @@ class _Claim:
     # lost its claim to a redelivered task cannot overwrite the newer run's result.
     lease: datetime
     restarted: bool
+    first_reasoning_at: datetime | None = None
     first_token_at: datetime | None = None
 
 
@@ -65,6 +75,7 @@ class _Claim:
 class _Answer:
     text: str
     finished: Finished
+    reasoning: str
 
 
 class _Publisher:
@@ -87,6 +98,11 @@ class _Publisher:
 
     def reset(self) -> None:
         self._send("reset")
+
+    def thinking(self) -> None:
+        """That the side thinks, never what (a trace could name its maker)."""
+        if not self._behind:
+            self._send("thinking")
 
     def delta(self, text: str) -> None:
         self._parts.append(text)
@@ -145,7 +161,7 @@ def run_generation(completion_id: UUID) -> None:
     answer: _Answer | None = None
     reason = ""
     try:
-        answer = _stream_answer(claim, publisher.delta)
+        answer = _stream_answer(claim, publisher)
     except _ClaimLost:
         logger.warning("completion %s was claimed by a newer run; stopped", completion.id)
         return
@@ -205,12 +221,14 @@ def _claim(completion_id: UUID) -> _Claim | None:
     """Atomically take the completion: pending -> streaming, or restart a dead run's stream."""
     lease = timezone.now()
     rows = Completion.objects.filter(pk=completion_id)
+    # The first attempt is counted with the claim (one write less before the first token).
+    attempted = F("attempts") + 1
     if rows.filter(status=CompletionStatus.PENDING).update(
-        status=CompletionStatus.STREAMING, started_at=lease
+        status=CompletionStatus.STREAMING, started_at=lease, attempts=attempted
     ):
         restarted = False
     elif rows.filter(status=CompletionStatus.STREAMING).update(
-        started_at=lease, first_token_at=None
+        started_at=lease, first_reasoning_at=None, first_token_at=None, attempts=attempted
     ):
         restarted = True
     else:
@@ -219,7 +237,7 @@ def _claim(completion_id: UUID) -> _Claim | None:
     return _Claim(completion=completion, lease=lease, restarted=restarted)
 
 
-def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
+def _stream_answer(claim: _Claim, publisher: _Publisher) -> _Answer:
     completion = claim.completion
     contender = completion.contender
     request = build_request(contender, completion.conversation())
@@ -228,13 +246,15 @@ def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
     deadline = time.monotonic() + timeout
     attempt = 0
     while True:
-        Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
+        if attempt:
+            Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
         # Nothing more to read until the answer is in: the connection goes back now.
         release_connection()
         parts: list[str] = []
+        thoughts: list[str] = []
         try:
             bounded = _bounded(request, deadline)
-            finished = _consume(backend, bounded, deadline, claim, parts, publish)
+            finished = _consume(backend, bounded, deadline, claim, parts, thoughts, publisher)
         except BackendError as exc:
             if time.monotonic() >= deadline:
                 raise BackendError(f"timed out after {timeout:g}s: {exc.reason}") from exc
@@ -253,7 +273,7 @@ def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
         text = "".join(parts)
         if not text.strip():
             raise BackendError(f"empty answer (finish reason {finished.reason!r})")
-        return _Answer(text=text, finished=finished)
+        return _Answer(text=text, finished=finished, reasoning="".join(thoughts))
 
 
 def _bounded(request: GenerationRequest, deadline: float) -> GenerationRequest:
@@ -272,10 +292,12 @@ def _consume(
     deadline: float,
     claim: _Claim,
     parts: list[str],
-    publish: Callable[[str], object],
+    thoughts: list[str],
+    publisher: _Publisher,
 ) -> Finished:
-    """Publish every delta and collect it into ``parts``; the backend's ``Finished``."""
-    events: Iterator[Delta | Finished] = backend.stream(request)
+    """Publish every delta and collect it into ``parts``, the reasoning into ``thoughts``
+    (unpublished); the backend's ``Finished``."""
+    events: Iterator[StreamEvent] = backend.stream(request)
     next_check = time.monotonic() + CLAIM_CHECK_SECONDS
     try:
         for event in events:
@@ -289,11 +311,16 @@ def _consume(
                 return event
             if not event.text:
                 continue
-            if not parts:
-                claim.first_token_at = timezone.now()
-                _write_first_token(claim)
+            if isinstance(event, Reasoning):
+                if claim.first_reasoning_at is None:
+                    _start_thinking(claim, publisher)
+                thoughts.append(event.text)
+                continue
             parts.append(event.text)
-            publish(event.text)
+            publisher.delta(event.text)
+            if claim.first_token_at is None:
+                claim.first_token_at = timezone.now()
+                _write_timing(claim, first_token_at=claim.first_token_at)
     finally:
         close = getattr(events, "close", None)
         if close is not None:
@@ -311,15 +338,26 @@ def _still_claimed(claim: _Claim) -> bool:
         release_connection()
 
 
-def _write_first_token(claim: _Claim) -> None:
-    """One write at the first token, so operators (and tests) see a live stream; the
-    final write repeats it, so a database that is away now loses nothing."""
+def _start_thinking(claim: _Claim, publisher: _Publisher) -> None:
+    """Record when the side began to reason and tell viewers that it thinks.
+
+    Once per run, not per attempt: after a retry the side is still thinking.
+    """
+    claim.first_reasoning_at = timezone.now()
+    publisher.thinking()
+    _write_timing(claim, first_reasoning_at=claim.first_reasoning_at)
+
+
+def _write_timing(claim: _Claim, **moments: datetime) -> None:
+    """One write when the side starts thinking or answering, so operators (and tests)
+    see a live stream; the final write repeats it, so a database that is away now loses
+    nothing. After the viewers were told: they should not wait on the database."""
     try:
         Completion.objects.filter(pk=claim.completion.pk, started_at=claim.lease).update(
-            first_token_at=claim.first_token_at
+            **moments
         )
     except DATABASE_UNAVAILABLE:
-        logger.warning("completion %s: first token time not written yet", claim.completion.pk)
+        logger.warning("completion %s: %s not written yet", claim.completion.pk, list(moments))
     finally:
         release_connection()
 
@@ -331,10 +369,12 @@ def _store_answer(claim: _Claim, answer: _Answer) -> bool:
         _claimed(claim).update(
             status=CompletionStatus.DONE,
             text=answer.text,
+            reasoning=answer.reasoning,
             error="",
             finish_reason=finished.reason[:50],
             input_tokens=finished.input_tokens,
             output_tokens=finished.output_tokens,
+            first_reasoning_at=claim.first_reasoning_at,
             first_token_at=claim.first_token_at,
             finished_at=timezone.now(),
             length_chars=style.length_chars,

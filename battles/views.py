@@ -144,10 +144,11 @@ def _event(event: str, data: dict[str, str], turn_index: int, cursors: dict[str,
 class BattleEventStream:
     """The SSE body for the latest turn: stream entries, or the database once a side ended.
 
-    Workers publish ``delta``/``reset``/``end`` entries per completion. A side that had
-    already finished when we look (its stream may have expired) is sent from the database
-    as ``reset`` + its whole text + ``end``; the reset makes a replay after a reconnect
-    idempotent, so the client never shows text twice.
+    Workers publish ``delta``/``thinking``/``reset``/``end`` entries per completion; only
+    a ``delta`` carries text (``thinking`` says that a side reasons, never what). A side
+    that had already finished when we look (its stream may have expired) is sent from the
+    database as ``reset`` + its whole answer + ``end``, never its reasoning; the reset
+    makes a replay after a reconnect idempotent, so the client never shows text twice.
 
     A stream may stay silent for minutes (a reasoning model thinking): every heartbeat
     it sends a keepalive comment and asks the database whether a side ended without an

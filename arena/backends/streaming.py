@@ -4,6 +4,11 @@ The SDKs only know one read timeout per request, but an answer has two clocks: t
 for the first token (long: the model may think first) and the gap between chunks after
 it. So the SDK stream is read on a helper thread and the caller waits on a queue with
 whichever deadline applies; the SDK's own read timeout is only a backstop.
+
+A reasoning delta ends the first wait just as an answer token does: it proves the model
+is producing. From then on the idle timeout applies, between thoughts too, so a model
+that stalls while thinking fails after ``idle_timeout``; one that thinks without
+streaming its thoughts still has the whole ``first_token_timeout``.
 """
 
 import importlib
@@ -14,10 +19,17 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 
-from arena.backends.base import BackendError, Delta, Finished, GenerationRequest, StreamEvent
+from arena.backends.base import (
+    BackendError,
+    Delta,
+    Finished,
+    GenerationRequest,
+    Reasoning,
+    StreamEvent,
+)
 
-# A producer yields ``None`` for a chunk without answer text (role, reasoning, usage):
-# it proves the connection is alive but is not a token.
+# A producer yields ``None`` for a chunk without text (role, signature, usage, ping): it
+# proves the connection is alive but is not a token.
 Chunk = StreamEvent | None
 MAX_REASON_CHARS = 300
 _END = object()
@@ -28,10 +40,12 @@ def guarded_stream(
     request: GenerationRequest,
     map_error: Callable[[Exception], BackendError],
 ) -> Iterator[StreamEvent]:
-    """Yield ``produce()``'s text deltas and its ``Finished`` under the request's deadlines.
+    """Yield ``produce()``'s text and reasoning deltas and its ``Finished`` under the
+    request's deadlines.
 
-    Raises ``BackendError`` when no token arrives within ``first_token_timeout``, no chunk
-    within ``idle_timeout`` after that, or the producer ends without a ``Finished``.
+    Raises ``BackendError`` when no token (answer or reasoning) arrives within
+    ``first_token_timeout``, no chunk within ``idle_timeout`` after that, or the producer
+    ends without a ``Finished``.
     Leaving early (a ``close()`` of this generator) stops the producer, which closes the
     HTTP stream on its own thread.
     """
@@ -72,7 +86,7 @@ def guarded_stream(
             if isinstance(item, Finished):
                 yield item
                 return
-            if isinstance(item, Delta) and item.text:
+            if isinstance(item, Delta | Reasoning) and item.text:
                 got_token = True
                 yield item
     finally:

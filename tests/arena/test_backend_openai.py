@@ -2,8 +2,11 @@
 
 from typing import Any
 
+import pytest
+
 from arena.backends import Message
-from tests.arena.backend_helpers import drain, make_request
+from tests.arena.backend_helpers import drain, drain_thinking, make_request
+from tests.fakes.base import trace
 
 
 def test_streams_the_answer_to_its_own_history_with_params(openai_server: Any) -> None:
@@ -49,13 +52,26 @@ def test_unset_params_are_not_sent(openai_server: Any) -> None:
     assert sent.body["messages"] == [{"role": "user", "content": "Hi"}]
 
 
-def test_reasoning_deltas_are_not_part_of_the_answer(openai_server: Any) -> None:
-    deltas, finished = drain("openai", make_request(openai_server, "reasoning"))
+@pytest.mark.parametrize("scenario", ["reasoning", "reasoning-field"])
+def test_reasoning_is_read_apart_from_the_answer(openai_server: Any, scenario: str) -> None:
+    # given a reasoning model that thinks in reasoning_content (DeepSeek, xAI, vLLM) or
+    # in reasoning (OpenRouter) before it answers
+    request = make_request(openai_server, f"{scenario}-deep-7b")
 
-    text = "".join(d.text for d in deltas)
-    assert text.startswith("Answer to user turn 2")
-    assert "think" not in text
+    # when
+    reasoning, answer, finished = drain_thinking("openai", request)
+
+    # then the thinking comes as Reasoning, whole and once, and never as answer text
+    assert reasoning == "".join(trace(f"{scenario}-deep-7b"))
+    assert answer == "Answer to user turn 2 of 3 messages: you said 'And another one?'."
     assert finished.reason == "stop"
+
+
+def test_a_model_that_does_not_reason_yields_no_reasoning(openai_server: Any) -> None:
+    reasoning, answer, _ = drain_thinking("openai", make_request(openai_server, "ok"))
+
+    assert reasoning == ""
+    assert answer.startswith("Answer to user turn 2")
 
 
 def test_max_tokens_cut_is_a_length_finish(openai_server: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from arena.models import Contender
 from battles.channel import get_channel, stream_key
@@ -76,6 +77,45 @@ def test_stream_carries_both_sides_then_done(
     ]
     assert stream.events[-1].event == "done"
     assert all(set(e.data) <= {"side", "text", "status"} for e in stream.events)
+
+
+def test_thinking_is_forwarded_with_the_side_only(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    battle_id, c = _battle(voter_client)
+    for side in "ab":
+        _stream_state(c[side], CompletionStatus.STREAMING)
+    # Workers publish no trace; were one ever in the entry, it would not be passed on.
+    _publish(c["a"], "thinking", "I am Quibblefrost Ultra by Vexmoor Labs.")
+    _publish(c["a"], "delta", "Owls.")
+    for side in "ab":
+        _publish(c[side], "end", "done")
+
+    stream = read_stream(voter_client.http.cookies, _url(battle_id))
+
+    thinking = [e for e in stream.events if e.event == "thinking"]
+    assert [e.data for e in thinking] == [{"side": "a"}]
+    assert thinking[0].id  # resumable like every other event
+    assert "Quibblefrost" not in stream.raw and "Vexmoor" not in stream.raw
+    assert replay(stream.events) == {"a": "Owls.", "b": ""}
+
+
+def test_a_finished_side_is_replayed_from_the_database_without_its_reasoning(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    battle_id, c = _battle(voter_client)
+    for side in "ab":
+        _stream_state(c[side], CompletionStatus.DONE, f"Answer {side}.")
+    Completion.objects.filter(pk=c["a"].pk).update(
+        reasoning="I am Quibblefrost Ultra by Vexmoor Labs.", first_reasoning_at=timezone.now()
+    )
+    _publish(c["a"], "thinking")  # still in the stream, but the side is over
+
+    stream = read_stream(voter_client.http.cookies, _url(battle_id))
+
+    assert "thinking" not in [e.event for e in stream.events]
+    assert "Quibblefrost" not in stream.raw
+    assert replay(stream.events) == {"a": "Answer a.", "b": "Answer b."}
 
 
 def test_reconnect_with_last_event_id_resumes_without_duplicates(

@@ -44,7 +44,9 @@ def test_silent_backends_keep_the_stream_open_until_done(
     assert stream.ends == {"a": "done", "b": "done"}, stream.describe()
     sides = fault_stack.scenario_sides(battle_id)
     thinker, pauser = sides[f"think-{SILENCE}"], sides[f"pause-{SILENCE}"]
-    first_thought = next(at for at, e in stream.timeline if e.data.get("side") == thinker)
+    first_thought = next(
+        at for at, e in stream.timeline if e.event == "delta" and e.data["side"] == thinker
+    )
     assert first_thought >= SILENCE - 1.5, "the thinking contender answered too early"
     assert any(at < first_thought for at in stream.keepalives), stream.comments
     pauser_times = [

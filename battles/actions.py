@@ -163,10 +163,11 @@ def _latest_statuses(turn: Turn) -> set[str]:
 def _create_turn(battle: Battle, index: int, prompt: str) -> Turn:
     """A turn with one pending completion per side, each generated once the rows commit."""
     turn = Turn.objects.create(battle=battle, index=index, prompt=prompt)
-    for side in (Side.A, Side.B):
-        completion = Completion.objects.create(
-            turn=turn, side=side, contender=battle.contender(side)
-        )
+    completions = Completion.objects.bulk_create(
+        Completion(turn=turn, side=side, contender=battle.contender(side))
+        for side in (Side.A, Side.B)
+    )
+    for completion in completions:
         transaction.on_commit(partial(enqueue_generation, completion.id))
     return turn
 

@@ -24,8 +24,8 @@ from typing import Any, Literal, Protocol, cast
 import redis
 import redis.asyncio
 from django.conf import settings
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
+
+from arena.redis_client import redis_client
 
 EntryKind = Literal["delta", "thinking", "reset", "end"]
 START = "0-0"
@@ -130,15 +130,7 @@ class RedisChannel:
     def __init__(self, url: str, *, max_block_ms: int) -> None:
         self._url = url
         self.max_block_ms = max_block_ms
-        self._sync = redis.Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_timeout=5.0,
-            socket_connect_timeout=2.0,
-            health_check_interval=30,
-            # Ride out a blip; a real outage is the caller's to handle, quickly.
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 2),
-        )
+        self._sync = redis_client(url)
         # One async client per event loop: redis.asyncio connections are loop-bound.
         self._async: dict[int, redis.asyncio.Redis] = {}
 

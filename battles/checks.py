@@ -6,6 +6,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from arena.redis_client import redis_client
+
 from .errors import BadRequest, RateLimited
 
 RATE_WINDOW_SECONDS = 3600
@@ -35,27 +37,40 @@ def _blocked_term(prompt: str) -> str | None:
     return None
 
 
-def _hit(scope: str, ident: str, limit: int) -> bool:
-    """Count one request in the current hour for ``ident``; True when over ``limit``.
+def count_hits(keys: list[str], ttl: int) -> list[int]:
+    """Add one to each counter (created with expiry ``ttl`` seconds); the new counts.
 
-    A fixed window in the shared cache (Redis in production): ``add`` creates the counter
-    with its expiry, ``incr`` is atomic, so concurrent web processes count correctly.
+    In production one pipelined round trip to the shared Redis (``INCR`` is atomic, so
+    concurrent web processes count correctly); embedded, the in-process cache.
     """
-    window = int(time.time() // RATE_WINDOW_SECONDS)
-    key = f"ratelimit:{scope}:{ident}:{window}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=RATE_WINDOW_SECONDS + 60)
-        count = 1
-    return count > limit
+    if settings.REDIS_URL:
+        pipe = redis_client(settings.REDIS_URL).pipeline(transaction=False)
+        for key in keys:
+            pipe.incr(f"arena:{key}")
+            pipe.expire(f"arena:{key}", ttl)
+        return [int(count) for count in pipe.execute()[::2]]
+    counts = []
+    for key in keys:
+        cache.add(key, 0, timeout=ttl)
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=ttl)
+            counts.append(1)
+    return counts
 
 
 def check_rate_limits(*, voter: str, ip_hash: str) -> None:
-    """Count one generation request for this voter and IP; ``RateLimited`` when over."""
-    message = "You have started too many battles in the last hour. Please try again later."
-    if _hit("voter", voter, settings.ARENA_BATTLES_PER_HOUR_PER_VOTER):
-        raise RateLimited(message)
-    if ip_hash and _hit("ip", ip_hash, settings.ARENA_BATTLES_PER_HOUR_PER_IP):
-        raise RateLimited(message)
+    """Count one generation request for this voter and IP; ``RateLimited`` when over.
+
+    A fixed window of an hour per voter and per IP address.
+    """
+    window = int(time.time() // RATE_WINDOW_SECONDS)
+    limits = {f"ratelimit:voter:{voter}:{window}": settings.ARENA_BATTLES_PER_HOUR_PER_VOTER}
+    if ip_hash:
+        limits[f"ratelimit:ip:{ip_hash}:{window}"] = settings.ARENA_BATTLES_PER_HOUR_PER_IP
+    counts = count_hits(list(limits), ttl=RATE_WINDOW_SECONDS + 60)
+    if any(count > limit for count, limit in zip(counts, limits.values(), strict=True)):
+        raise RateLimited(
+            "You have started too many battles in the last hour. Please try again later."
+        )

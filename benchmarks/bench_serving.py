@@ -75,7 +75,9 @@ class Services(Protocol):
     """Where the stack keeps its data: one database URL, one Redis URL."""
 
     label: str
+    # The app's (web, worker, migrate) and the benchmark's own (checks, polling).
     database_url: str
+    admin_url: str
     redis_url: str
     max_connections: int
 
@@ -90,13 +92,19 @@ class PrivateServices:
 
         self.pg = PrivatePostgres(max_connections=max_connections).start()
         self.redis = PrivateRedis().start()
-        self.pg.create_database("arena")
-        self.database_url = self.pg.url("arena")
+        # The app logs in as an ordinary role, as deployed; the superuser's reserved
+        # connections stay free for the benchmark's own probes.
+        self.pg.execute("CREATE ROLE arena LOGIN")
+        self.pg.execute('CREATE DATABASE "arena" OWNER arena')
+        self.database_url = f"postgres://arena@127.0.0.1:{self.pg.port}/arena"
+        self.admin_url = self.pg.url("arena")
         self.redis_url = self.redis.url(0)
         self.max_connections = max_connections
+        reserved = self.pg.execute("SHOW superuser_reserved_connections")[0][0]
         self.label = (
             f"private PostgreSQL 127.0.0.1:{self.pg.port} (max_connections "
-            f"{max_connections}), private Redis 127.0.0.1:{self.redis.port}"
+            f"{max_connections}, {reserved} reserved for superusers; the app logs in as "
+            f"role arena), private Redis 127.0.0.1:{self.redis.port}"
         )
 
     def stop(self) -> None:
@@ -121,7 +129,7 @@ class SharedServices:
             cur.execute("SHOW max_connections")
             self.max_connections = int(cur.fetchone()[0])
         admin.close()
-        self.database_url = f"{base}/arena_bench"
+        self.database_url = self.admin_url = f"{base}/arena_bench"
         self.redis_url = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/10")
         redis.Redis.from_url(self.redis_url).flushdb()
         self.label = (
@@ -273,9 +281,34 @@ def with_app_name(url: str, name: str) -> str:
 # --- Database probes ---------------------------------------------------------------------
 
 
+_persistent: dict[tuple[str, str], Any] = {}
+
+
+def persistent_connection(dsn: str, name: str, *, fresh: bool = False) -> Any:
+    """One connection per (dsn, name), opened early and kept, so the benchmark's own
+    queries are not refused once the app has filled ``max_connections``."""
+    key = (dsn, name)
+    if fresh or key not in _persistent:
+        old = _persistent.pop(key, None)
+        if old is not None:
+            with contextlib.suppress(psycopg2.Error):
+                old.close()
+        conn = psycopg2.connect(dsn, connect_timeout=5, application_name=name)
+        conn.autocommit = True
+        _persistent[key] = conn
+    return _persistent[key]
+
+
+def close_persistent() -> None:
+    for conn in _persistent.values():
+        with contextlib.suppress(psycopg2.Error):
+            conn.close()
+    _persistent.clear()
+
+
 class ConnectionPoller(threading.Thread):
-    """Client backends of our database every ``interval`` s, by application_name, on one
-    connection opened before the load (so it is not refused when the server is full)."""
+    """Client backends of our database every ``interval`` s, by application_name (the
+    benchmark's own ``bench-*`` connections not counted), on a kept connection."""
 
     def __init__(self, dsn: str, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
@@ -285,29 +318,25 @@ class ConnectionPoller(threading.Thread):
         self.samples = 0
         self.errors = 0
         self._halt = threading.Event()
-        self._conn = self._connect()
-
-    def _connect(self) -> Any:
-        conn = psycopg2.connect(self.dsn, connect_timeout=5, application_name="bench-poller")
-        conn.autocommit = True
-        return conn
+        persistent_connection(dsn, "bench-poller")
 
     def run(self) -> None:
         sql = (
             "SELECT coalesce(application_name, ''), count(*) FROM pg_stat_activity "
-            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
-            "AND datname = current_database() GROUP BY 1"
+            "WHERE backend_type = 'client backend' AND datname = current_database() "
+            "AND coalesce(application_name, '') NOT LIKE 'bench-%%' GROUP BY 1"
         )
+        fresh = False
         while not self._halt.is_set():
             try:
-                with self._conn.cursor() as cur:
+                with persistent_connection(self.dsn, "bench-poller", fresh=fresh).cursor() as cur:
                     cur.execute(sql)
                     rows = cur.fetchall()
             except psycopg2.Error:
                 self.errors += 1
-                with contextlib.suppress(psycopg2.Error):
-                    self._conn = self._connect()
+                fresh = True
             else:
+                fresh = False
                 self.samples += 1
                 self.peak_total = max(self.peak_total, sum(n for _, n in rows))
                 for app, n in rows:
@@ -317,19 +346,39 @@ class ConnectionPoller(threading.Thread):
     def finish(self) -> None:
         self._halt.set()
         self.join(5)
-        with contextlib.suppress(psycopg2.Error):
-            self._conn.close()
 
 
-def db_query(dsn: str, sql: str, params: Any = None) -> list[Any]:
-    conn = psycopg2.connect(dsn, connect_timeout=10, application_name="bench-check")
-    conn.autocommit = True
+def db_query(dsn: str, sql: str, params: Any = None, retry_for: float = 30.0) -> list[Any]:
+    """Run one statement on the kept ``bench-check`` connection (reconnecting, for up to
+    ``retry_for`` seconds, when it was lost)."""
+    deadline = time.monotonic() + retry_for
+    fresh = False
+    while True:
+        try:
+            with persistent_connection(dsn, "bench-check", fresh=fresh).cursor() as cur:
+                cur.execute(sql, params)
+                return list(cur.fetchall()) if cur.description else []
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            if time.monotonic() > deadline:
+                raise
+            fresh = True
+            time.sleep(0.5)
+
+
+def connections_opened(dsn: str, redis_url: str) -> dict[str, int]:
+    """Counters of connections ever opened: PostgreSQL sessions of our database (apart
+    from the benchmark's kept ones), and Redis connections received (server-wide)."""
+    import redis
+
+    sessions = db_query(
+        dsn, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+    )[0][0]
+    client = redis.Redis.from_url(redis_url, socket_timeout=10)
     try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return list(cur.fetchall()) if cur.description else []
+        received = client.info("stats")["total_connections_received"]
     finally:
-        conn.close()
+        client.close()
+    return {"pg": int(sessions), "redis": int(received)}
 
 
 def votes_in_db(dsn: str, battle_ids: list[str]) -> int:
@@ -397,7 +446,7 @@ _EXC = re.compile(
 )
 
 
-def error_signatures(text: str, top: int = 6) -> list[tuple[str, int]]:
+def error_signatures(text: str, top: int = 10) -> list[tuple[str, int]]:
     """The most frequent ``SomeError: message`` lines (message cut, numbers blanked)."""
     seen: Counter[str] = Counter()
     for line in text.splitlines():
@@ -447,29 +496,33 @@ class Profiler:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    def hottest(self, top: int = 8) -> dict[str, list[tuple[str, float]]]:
-        """Per process: the frames most often on the stack of a busy thread (inclusive
-        share of samples), limited to the project's code and the libraries it calls."""
+    def hottest(self, top: int = 6) -> dict[str, list[tuple[str, float]]]:
+        """Per process, as a share of the samples of busy threads: the leaf functions
+        ("self"), and the project's own functions and any ``connect`` on the stack."""
         out: dict[str, list[tuple[str, float]]] = {}
         for name, (_, path) in self.recorders.items():
             if not path.exists():
                 continue
+            leaf: Counter[str] = Counter()
             inclusive: Counter[str] = Counter()
             total = 0
             for line in path.read_text(errors="replace").splitlines():
                 stacks, _, count = line.rpartition(" ")
-                if not count.isdigit():
+                if not count.isdigit() or not stacks:
                     continue
                 n = int(count)
                 total += n
-                frames = {re.sub(r":\d+\)$", ")", f) for f in stacks.split(";")}
-                for frame in frames:
-                    if not frame.startswith(("_bootstrap", "run (threading", "_worker (")):
+                frames = [re.sub(r":\d+\)$", ")", f) for f in stacks.split(";")]
+                leaf[f"self {frames[-1]}"] += n
+                for frame in set(frames):
+                    where = frame[frame.rfind("(") + 1 :]
+                    if where.startswith(("arena/", "battles/", "ratings/")) or (
+                        "connect" in frame.split(" ")[0].lower()
+                    ):
                         inclusive[frame] += n
             if total:
-                # Frames under nearly everything (thread entry points) say nothing.
-                ranked = [(f, n) for f, n in inclusive.most_common() if n < 0.97 * total]
-                out[name] = [(f, round(100 * n / total, 1)) for f, n in ranked[:top]]
+                ranked = leaf.most_common(top) + inclusive.most_common(top)
+                out[name] = [(f, round(100 * n / total, 1)) for f, n in ranked]
         return out
 
 
@@ -513,6 +566,9 @@ class LevelResult:
     lost_votes: int = 0
     peak_pg_connections: int = 0
     peak_pg_by_app: dict[str, int] = field(default_factory=dict)
+    # Connections opened during the level and its tail (new PostgreSQL sessions of the
+    # arena database, new Redis connections), per request sent.
+    opened: dict[str, int] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
     load_avg: list[float] = field(default_factory=list)
     still_generating_after: int = 0
@@ -580,6 +636,7 @@ class LoadConfig:
     level_timeout: float
     direct_voters: int
     read_timeout: float
+    redis_url: str
 
 
 def direct_body(config: LoadConfig) -> dict[str, Any]:
@@ -800,6 +857,7 @@ def run_level(
 ) -> LevelResult:
     """One level: voters, connection poller, CPU and log accounting, vote check in the DB."""
     result = LevelResult(level=level)
+    opened0 = connections_opened(dsn, config.redis_url)
     log_marks = {name: stack.log_size(name) for name in ("web", "worker", "fake")}
     poller = ConnectionPoller(dsn)
     cpu0 = stack.cpu_seconds()
@@ -848,6 +906,9 @@ def run_level(
     result.peak_pg_connections = poller.peak_total
     result.peak_pg_by_app = dict(poller.peak_by_app)
     result.still_generating_after = wait_quiet(dsn, quiet_timeout)
+    time.sleep(1)  # statistics reach pg_stat_database within a second
+    opened1 = connections_opened(dsn, config.redis_url)
+    result.opened = {k: opened1[k] - opened0[k] for k in opened1}
     result.votes_in_db = votes_in_db(dsn, tally.accepted)
     result.lost_votes = result.votes_accepted - result.votes_in_db
     result.contenders_after = dict(
@@ -886,6 +947,7 @@ class VoteResult:
     lost_votes: int = 0
     peak_pg_connections: int = 0
     peak_pg_by_app: dict[str, int] = field(default_factory=dict)
+    opened: dict[str, int] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
     load_avg: list[float] = field(default_factory=list)
     log_errors: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
@@ -987,6 +1049,7 @@ def run_vote_phase(
         owned = [(c, [i for i in battle_ids if settled.get(i) == "ready"])
                  for c, battle_ids in owned]
         log_marks = {name: stack.log_size(name) for name in ("web", "worker")}
+        opened0 = connections_opened(dsn, config.redis_url)
         poller = ConnectionPoller(dsn)
         cpu0 = stack.cpu_seconds()
         poller.start()
@@ -1001,6 +1064,9 @@ def run_vote_phase(
             poller.finish()
         result.profile = profiler.hottest()
         cpu1 = stack.cpu_seconds()
+        time.sleep(1)  # statistics reach pg_stat_database within a second
+        opened1 = connections_opened(dsn, config.redis_url)
+        result.opened = {k: opened1[k] - opened0[k] for k in opened1}
     finally:
         loop.close()
         db_query(dsn, "UPDATE arena_contender SET provider_model = %s", [config.model])
@@ -1089,7 +1155,7 @@ def verdicts(levels: list[LevelResult], votes: VoteResult | None) -> list[tuple[
 def profile_lines(profile: dict[str, list[tuple[str, float]]]) -> list[str]:
     lines = []
     for name, frames in profile.items():
-        lines.append(f"    py-spy {name}: share of busy samples with the frame on the stack")
+        lines.append(f"    py-spy {name}: share of busy-thread samples (self = leaf function)")
         lines += [f"        {share:5.1f}%  {frame}" for frame, share in frames]
     return lines
 
@@ -1121,7 +1187,8 @@ def report(levels: list[LevelResult], votes: VoteResult | None) -> str:
             f"level {r.level}: {r.duration_s:.1f}s, {r.battles_started} battles started, "
             f"{r.requests} requests, battle p50/p95 {fmt(r.battle_seconds.get('p50'))}/"
             f"{fmt(r.battle_seconds.get('p95'))}s, TTFT samples {r.ttft_samples} "
-            f"(paired {r.direct_samples}), pg peak by app {r.peak_pg_by_app}, "
+            f"(paired {r.direct_samples}), pg peak by app {r.peak_pg_by_app}, connections "
+            f"opened: pg {r.opened.get('pg')}, redis {r.opened.get('redis')}, "
             f"still generating after {r.still_generating_after}, contenders {r.contenders_after}"
         ]
         if r.ttft_breakdown_ms:
@@ -1152,7 +1219,11 @@ def report(levels: list[LevelResult], votes: VoteResult | None) -> str:
               votes.cpu_s.get("web"), votes.cpu_s.get("worker"),
               " ".join(f"{x:.1f}" for x in votes.load_avg)]],
         ))
-        extra = [f"votes phase: pg peak by app {votes.peak_pg_by_app}"]
+        extra = [
+            f"votes phase: {votes.votes_attempted} votes sent, pg peak by app "
+            f"{votes.peak_pg_by_app}, connections opened: pg {votes.opened.get('pg')}, "
+            f"redis {votes.opened.get('redis')}"
+        ]
         if votes.prepare_failures:
             extra.append(f"    preparation failures: {votes.prepare_failures}")
         if votes.not_ready:
@@ -1239,6 +1310,7 @@ def main() -> int:
 
     def cleanup() -> None:
         stack.stop_all()
+        close_persistent()
         if services is not None:
             services.stop()
 
@@ -1269,7 +1341,7 @@ def main() -> int:
             )
         setup_env = {**env, "DATABASE_URL": with_app_name(services.database_url, "bench-setup")}
         run_manage(setup_env, "migrate", "--noinput")
-        dsn = services.database_url
+        dsn = services.admin_url
         db_query(dsn, "TRUNCATE battles_vote, battles_battlecategory, battles_completion, "
                       "battles_turn, battles_battle, arena_contender, django_session CASCADE")
         for codename in ("bench-a", "bench-b"):
@@ -1291,7 +1363,7 @@ def main() -> int:
             max_tokens=args.max_tokens or None, duration=args.duration,
             max_battles_per_voter=args.max_battles_per_voter,
             battle_timeout=args.battle_timeout, level_timeout=args.level_timeout,
-            direct_voters=args.direct_voters, read_timeout=60.0,
+            direct_voters=args.direct_voters, read_timeout=60.0, redis_url=services.redis_url,
         )
         if args.warmup:
             warm = warm_up(config, args.warmup)

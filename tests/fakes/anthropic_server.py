@@ -89,7 +89,8 @@ class AnthropicHandler(FakeHandler):
     def stream_answer(
         self, body: dict[str, Any], model: str, scenario: Scenario, convo: Conversation
     ) -> None:
-        tokens, delay = scenario.paced_tokens(convo)
+        pacing = scenario.pacing(convo)
+        tokens = pacing.tokens
         stop_reason = "end_turn"
         if len(tokens) > body["max_tokens"]:
             tokens, stop_reason = tokens[: body["max_tokens"]], "max_tokens"
@@ -97,6 +98,8 @@ class AnthropicHandler(FakeHandler):
         self.start_stream()
         if scenario.name == "hang-headers":
             self.hang()
+            return
+        if pacing.think and not self.wait(pacing.think):
             return
         self.event("message_start", {"message": self.message(model, convo, "", 1)})
         index = 0
@@ -136,7 +139,8 @@ class AnthropicHandler(FakeHandler):
             if scenario.name == "stall" and i == 1:
                 self.hang()
                 return
-            if delay and not self.wait(delay):
+            silence = pacing.before(i)
+            if silence and not self.wait(silence):
                 return
             self.event("content_block_delta", delta_event)
         self.event("content_block_stop", {"index": index})

@@ -6,7 +6,11 @@ dash: ``ok``, ``slow`` (``slow-0.2`` = seconds per token), ``http500``, ``http42
 succeed; counted per server and model id), ``cut`` (the body ends cleanly mid-answer
 without a finish), ``drop`` (the connection is dropped mid-chunk), ``malformed``
 (broken JSON in the stream), ``hang`` (never answers), ``hang-headers`` (headers, then
-nothing), ``stall`` (one token, then nothing), ``reasoning`` (thinking deltas, then the
+nothing), ``stall`` (one token, then nothing), ``think`` (``think-8`` = headers, then
+8 s of complete silence — not a byte — then the answer: a reasoning model thinking
+before its first visible token), ``pause`` (``pause-8`` = half the answer, 8 s of
+silence, the rest), ``big`` (``big-1024`` = an answer of about 1024 KB, streamed in
+1 KB deltas), ``reasoning`` (thinking deltas, then the
 answer), ``stream-error`` (an error event mid-stream), ``strict`` (OpenAI only: rejects
 ``stream_options`` with 400, like some compatible servers), ``modern`` (OpenAI only:
 rejects ``max_tokens``, wants ``max_completion_tokens``). A refused API key is echoed
@@ -36,6 +40,9 @@ SCENARIOS = (
     "hang",
     "hang-headers",
     "stall",
+    "think",
+    "pause",
+    "big",
     "reasoning",
     "stream-error",
     "strict",
@@ -68,12 +75,38 @@ class Scenario:
                 return cls(name, model[len(name) + 1 :])
         return cls("ok")
 
-    def paced_tokens(self, convo: "Conversation") -> tuple[list[str], float]:
-        """The answer's tokens and the pause before each: ``slow`` answers are padded
-        and paced (``slow-0.5`` waits 0.5 s a token), others come at once."""
-        if self.name != "slow":
-            return convo.tokens(), 0.0
-        return convo.tokens(padding=30), float(self.arg or 0.1)
+    def number(self, default: float) -> float:
+        """The scenario's numeric argument (``slow-0.5`` -> 0.5), or ``default``."""
+        return float(self.arg) if self.arg else default
+
+    def pacing(self, convo: "Conversation") -> "Pacing":
+        """The answer's tokens and the silences around them, for every scenario."""
+        if self.name == "slow":  # padded, 0.1 s (``slow-0.5``: 0.5 s) before each token
+            return Pacing(convo.tokens(padding=30), delay=self.number(0.1))
+        if self.name == "think":
+            return Pacing(convo.tokens(), think=self.number(10.0))
+        if self.name == "pause":
+            tokens = convo.tokens(padding=10)
+            return Pacing(tokens, pause_at=len(tokens) // 2, pause=self.number(10.0))
+        if self.name == "big":
+            return Pacing(convo.big_tokens(kilobytes=int(self.number(1024))))
+        return Pacing(convo.tokens())
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """What to stream and when: ``think`` seconds of silence right after the headers,
+    ``delay`` before every token, another ``pause`` before token ``pause_at``."""
+
+    tokens: list[str]
+    delay: float = 0.0
+    think: float = 0.0
+    pause_at: int | None = None
+    pause: float = 0.0
+
+    def before(self, index: int) -> float:
+        """Seconds of silence before token ``index``."""
+        return self.delay + (self.pause if index == self.pause_at else 0.0)
 
 
 @dataclass(frozen=True)
@@ -102,6 +135,18 @@ class Conversation:
 
     def tokens(self, padding: int = 0) -> list[str]:
         return _TOKEN.findall(self.answer(padding))
+
+    def big_tokens(self, kilobytes: int, chunk: int = 1024) -> list[str]:
+        """The answer counted up to ``kilobytes`` KB, in ``chunk``-character deltas."""
+        size = max(kilobytes, 1) * 1024
+        parts, n = [self.answer(), " Counting:"], 0
+        length = sum(map(len, parts))
+        while length < size:
+            n += 1
+            parts.append(f" {n}")
+            length += len(parts[-1])
+        text = "".join(parts)[: size - 1] + "."
+        return [text[i : i + chunk] for i in range(0, len(text), chunk)]
 
 
 @dataclass

@@ -95,7 +95,8 @@ class OpenAIHandler(FakeHandler):
     def stream_answer(
         self, body: dict[str, Any], model: str, scenario: Scenario, convo: Conversation
     ) -> None:
-        tokens, delay = scenario.paced_tokens(convo)
+        pacing = scenario.pacing(convo)
+        tokens = pacing.tokens
         finish = "stop"
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
         if isinstance(max_tokens, int) and len(tokens) > max_tokens:
@@ -114,6 +115,8 @@ class OpenAIHandler(FakeHandler):
         self.start_stream()
         if scenario.name == "hang-headers":
             self.hang()
+            return
+        if pacing.think and not self.wait(pacing.think):
             return
         self.write_chunk(chunk({"role": "assistant", "content": ""}))
         if scenario.name == "reasoning":
@@ -139,7 +142,8 @@ class OpenAIHandler(FakeHandler):
             if scenario.name == "stall" and i == 1:
                 self.hang()
                 return
-            if delay and not self.wait(delay):
+            silence = pacing.before(i)
+            if silence and not self.wait(silence):
                 return
             self.write_chunk(chunk({"content": token}))
         self.write_chunk(chunk({}, finish))

@@ -559,6 +559,7 @@ class LevelResult:
     ttft_breakdown_ms: dict[str, dict[str, float | None]] = field(default_factory=dict)
     ttft_samples: int = 0
     direct_samples: int = 0
+    paired_samples: int = 0
     direct_failures: dict[str, int] = field(default_factory=dict)
     battle_seconds: dict[str, float | None] = field(default_factory=dict)
     votes_accepted: int = 0
@@ -592,6 +593,7 @@ class Tally:
         self.arena_ttft: list[float] = []
         # (arena TTFT, TTFT of the direct call started beside that battle)
         self.pairs: list[tuple[float, float]] = []
+        self.direct_ttft: list[float] = []
         self.direct_failures: Counter[str] = Counter()
         self.battle_seconds: list[float] = []
         self.accepted: list[str] = []
@@ -675,6 +677,8 @@ async def direct_probe(client: httpx.AsyncClient, config: LoadConfig, tally: Tal
         return None
     if first is None:
         tally.direct_failures["no answer text"] += 1
+    else:
+        tally.direct_ttft.append(first)
     return first
 
 
@@ -888,8 +892,9 @@ def run_level(
     result.dropped_streams = tally.dropped
     result.requests = tally.requests
     result.ttft_samples = len(tally.arena_ttft)
-    result.direct_samples = len(tally.pairs)
-    direct = [d for _, d in tally.pairs]
+    result.direct_samples = len(tally.direct_ttft)
+    result.paired_samples = len(tally.pairs)
+    direct = tally.direct_ttft
     added = [a - d for a, d in tally.pairs]
     for target, values in (
         (result.arena_ttft_ms, tally.arena_ttft),
@@ -1186,8 +1191,9 @@ def report(levels: list[LevelResult], votes: VoteResult | None) -> str:
         details = [
             f"level {r.level}: {r.duration_s:.1f}s, {r.battles_started} battles started, "
             f"{r.requests} requests, battle p50/p95 {fmt(r.battle_seconds.get('p50'))}/"
-            f"{fmt(r.battle_seconds.get('p95'))}s, TTFT samples {r.ttft_samples} "
-            f"(paired {r.direct_samples}), pg peak by app {r.peak_pg_by_app}, connections "
+            f"{fmt(r.battle_seconds.get('p95'))}s, TTFT samples: arena {r.ttft_samples}, "
+            f"direct {r.direct_samples}, paired {r.paired_samples}; pg peak by app "
+            f"{r.peak_pg_by_app}, connections "
             f"opened: pg {r.opened.get('pg')}, redis {r.opened.get('redis')}, "
             f"still generating after {r.still_generating_after}, contenders {r.contenders_after}"
         ]

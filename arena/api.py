@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from arena.unavailable import UNAVAILABLE_ERRORS, unavailable_response
 from battles.api import router as battles_router
 from battles.errors import ArenaError
 from ratings.api import router as ratings_router
@@ -16,6 +17,14 @@ api.add_router("/", ratings_router)
 @api.exception_handler(ArenaError)
 def arena_error(request: HttpRequest, exc: ArenaError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status)
+
+
+def service_unavailable(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+    return unavailable_response(request)
+
+
+for _error in UNAVAILABLE_ERRORS:
+    api.add_exception_handler(_error, service_unavailable)
 
 
 _PARAM_SOURCES = ("body", "payload", "path", "query")

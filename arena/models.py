@@ -11,7 +11,9 @@ from django.utils import timezone
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Prefixes of real provider keys: a value starting so is a key pasted by mistake.
 _KEY_PREFIXES = ("sk-", "sk_", "xai-", "gsk_", "hf_", "ghp_", "AIza", "pplx-")
-PARAM_KEYS = ("temperature", "max_tokens", "top_p", "system_prompt")
+PARAM_KEYS = ("temperature", "max_tokens", "top_p", "system_prompt", "thinking_budget")
+# Anthropic's smallest budget for extended thinking.
+MIN_THINKING_BUDGET = 1024
 
 
 def validate_api_key_env(value: str) -> None:
@@ -65,6 +67,16 @@ def validate_params(params: object) -> None:
         raise ValidationError("max_tokens must be a whole number of at least 1.")
     if not isinstance(params.get("system_prompt", ""), str):
         raise ValidationError("system_prompt must be text.")
+    budget = params.get("thinking_budget")
+    if budget is None:
+        return
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < MIN_THINKING_BUDGET:
+        raise ValidationError(
+            f"thinking_budget must be a whole number of at least {MIN_THINKING_BUDGET}."
+        )
+    if {"temperature", "top_p"} & {k for k, v in params.items() if v is not None}:
+        # Anthropic refuses sampling changes while the model thinks.
+        raise ValidationError("thinking_budget cannot be combined with temperature or top_p.")
 
 
 class BackendKind(models.TextChoices):
@@ -97,7 +109,8 @@ class Contender(models.Model):
         validators=[validate_api_key_env],
         help_text="Name of the environment variable holding the API key (never the key).",
     )
-    # Generation parameters: temperature, max_tokens, system_prompt, top_p.
+    # Generation parameters: temperature, max_tokens, system_prompt, top_p, and for the
+    # anthropic backend thinking_budget (extended thinking).
     params = models.JSONField(default=dict, blank=True, validators=[validate_params])
     status = models.CharField(
         max_length=20, choices=ContenderStatus.choices, default=ContenderStatus.ACTIVE
@@ -136,6 +149,12 @@ class Contender(models.Model):
         if self.backend in (BackendKind.OPENAI, BackendKind.ANTHROPIC) and not self.provider_model:
             raise ValidationError(
                 {"provider_model": f"The {self.backend} backend needs a provider model id."}
+            )
+        thinking = isinstance(self.params, dict) and self.params.get("thinking_budget")
+        if thinking and self.backend != BackendKind.ANTHROPIC:
+            # OpenAI-compatible reasoning models think without a switch; the demo never does.
+            raise ValidationError(
+                {"params": "thinking_budget is only for the anthropic backend."}
             )
 
     def reveal(self, public_name: str = "", organisation: str | None = None) -> None:

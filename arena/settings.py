@@ -96,7 +96,14 @@ TEMPLATES = [
 
 VAR_DIR = Path(env("ARENA_VAR_DIR", str(BASE_DIR / "var")))
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # No persistent connection per thread (under ASGI every request has a thread of its
+    # own, so they would pile up past max_connections): a connection lives for one
+    # request or task and is lent from a bounded per-process pool (arena.db.postgresql).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "arena.db.postgresql"
+    # PgBouncer in transaction mode hands each transaction any server connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = envbool("ARENA_BEHIND_PGBOUNCER", False)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -116,6 +123,14 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL connections one process opens at most (0: no pool, e.g. behind PgBouncer in
+# session mode), and how long a thread waits for one before its request gets a 503.
+# The budget: (web processes + worker processes + beat) x pool size < max_connections.
+ARENA_DB_POOL_SIZE = envint("ARENA_DB_POOL_SIZE", 10)
+ARENA_DB_POOL_TIMEOUT = envfloat("ARENA_DB_POOL_TIMEOUT", 10.0)
+# How long a worker keeps retrying the final write of an answer while PostgreSQL is
+# unreachable (a restart, a failover) before giving the completion up.
+ARENA_DB_RETRY_PATIENCE = envfloat("ARENA_DB_RETRY_PATIENCE", 60.0)
 
 if REDIS_URL:
     CACHES = {

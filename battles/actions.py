@@ -86,36 +86,45 @@ def cast_vote(*, battle_id: UUID, voter: str, outcome: str) -> Vote:
     """
     if outcome not in Outcome.values:
         raise BadRequest("Choose one of: a, b, tie, bothbad.")
-    with transaction.atomic():
-        battle = _own_battle(battle_id, voter, lock=True)
-        if battle.status == BattleStatus.VOTED:
-            raise Conflict("You have already voted in this battle.")
-        if battle.status == BattleStatus.ABANDONED:
-            raise Conflict("This battle has ended and cannot be voted on.")
-        turns = list(battle.turns.order_by("index"))
-        statuses = _latest_statuses(turns[-1])
-        if battle.status == BattleStatus.FAILED or CompletionStatus.FAILED in statuses:
-            raise Conflict(FAILED_MESSAGE)
-        if statuses != {CompletionStatus.DONE}:
-            raise Conflict(WAIT_MESSAGE)
-        # Status and reason first: the vote and its tags copy whether they count.
-        battle.status = BattleStatus.VOTED
-        if not battle.excluded_reason:
-            battle.excluded_reason = _leak_reason(battle)
-        try:
-            # A savepoint, so the unique constraint (the final guard against a racing
-            # second vote) can fail without breaking the outer transaction.
-            with transaction.atomic():
-                vote = Vote.for_battle(battle, outcome, voter)
-                vote.save()
-        except IntegrityError as exc:
-            raise Conflict("You have already voted in this battle.") from exc
-        battle.save(update_fields=["status", "excluded_reason", "updated_at"])
-        tags = categorise([turn.prompt for turn in turns])
-        BattleCategory.objects.bulk_create(
-            [BattleCategory.for_vote(vote, tag) for tag in sorted(tags)],
-            ignore_conflicts=True,
-        )
+    try:
+        with transaction.atomic():
+            return _record_vote(battle_id, voter, outcome)
+    except IntegrityError as exc:
+        # The unique constraint, the final guard against a racing second vote (the row
+        # lock already serialises them): the whole transaction is rolled back.
+        raise Conflict("You have already voted in this battle.") from exc
+
+
+def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
+    battle = _own_battle(battle_id, voter, lock=True)
+    if battle.status == BattleStatus.VOTED:
+        raise Conflict("You have already voted in this battle.")
+    if battle.status == BattleStatus.ABANDONED:
+        raise Conflict("This battle has ended and cannot be voted on.")
+    # The whole conversation in one query: prompts, latest statuses, answers.
+    completions = list(
+        Completion.objects.filter(turn__battle=battle)
+        .select_related("turn")
+        .order_by("turn__index", "side")
+    )
+    latest = completions[-1].turn.index
+    statuses = {c.status for c in completions if c.turn.index == latest}
+    if battle.status == BattleStatus.FAILED or CompletionStatus.FAILED in statuses:
+        raise Conflict(FAILED_MESSAGE)
+    if statuses != {CompletionStatus.DONE}:
+        raise Conflict(WAIT_MESSAGE)
+    # Status and reason first: the vote and its tags copy whether they count.
+    battle.status = BattleStatus.VOTED
+    if not battle.excluded_reason:
+        battle.excluded_reason = _leak_reason(battle, completions)
+    vote = Vote.for_battle(battle, outcome, voter)
+    vote.save()
+    battle.save(update_fields=["status", "excluded_reason", "updated_at"])
+    tags = categorise([c.turn.prompt for c in completions if c.side == Side.A])
+    BattleCategory.objects.bulk_create(
+        [BattleCategory.for_vote(vote, tag) for tag in sorted(tags)],
+        ignore_conflicts=True,
+    )
     return vote
 
 
@@ -162,9 +171,11 @@ def _create_turn(battle: Battle, index: int, prompt: str) -> Turn:
     return turn
 
 
-def _leak_reason(battle: Battle) -> str:
+def _leak_reason(battle: Battle, completions: list[Completion]) -> str:
+    # Answers only: the voter saw no reasoning trace before voting, whatever it names.
     answers = [
         (c.side, c.text, battle.contender(c.side))
-        for c in Completion.objects.filter(turn__battle=battle, status=CompletionStatus.DONE)
+        for c in completions
+        if c.status == CompletionStatus.DONE
     ]
     return leak_reason(leaking_sides(answers))

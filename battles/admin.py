@@ -86,7 +86,9 @@ class BattleAdmin(ReadOnlyAdmin):
 
 @admin.register(Completion)
 class CompletionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "turn", "side", "contender", "status", "finish_reason", "queued_at"]
+    list_display = [
+        "id", "turn", "side", "contender", "status", "finish_reason", "queued_at", "thinking_time",
+    ]
     list_filter = ["status", "contender"]
     search_fields = ["id", "turn__battle__id", "error"]
     list_select_related = ["contender", "turn"]

@@ -74,8 +74,9 @@ def battle_detail(request: HttpRequest, battle_id: UUID) -> dict[str, Any]:
         "responses": {
             200: {
                 "description": "Server-sent events of the latest turn: `delta` "
-                '`{"side","text"}`, `reset` `{"side"}`, `end` `{"side","status"}`, '
-                "then `done`. Resume with `Last-Event-ID`.",
+                '`{"side","text"}`, `thinking` `{"side"}` (a reasoning model started '
+                'to think), `reset` `{"side"}`, `end` `{"side","status"}`, then `done`. '
+                "Resume with `Last-Event-ID`.",
                 "content": {"text/event-stream": {}},
             }
         }

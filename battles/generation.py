@@ -2,16 +2,26 @@
 
 ``run_generation`` claims the completion, streams that side's answer from its backend into
 the token channel, and stores the final text, timings, token counts and style features in
-the database (once, at the end: the database never sees per-token writes). Transient
+the database (once, at the end: the database never sees per-token writes). A reasoning
+model's thinking is collected apart from the answer and stored beside it; the channel
+only says, once, that the side is thinking: a trace could name its maker. Transient
 errors before the first token are retried with exponential backoff; anything after the
 first token, or permanent, fails the completion with its reason kept for operators.
+
+A generation streams for seconds to minutes, so it holds no database connection while
+it waits on the backend (``release_connection`` after each short read or write), and
+its final writes wait out a database restart. The token channel may go away too (a
+Redis restart): the answer carries on regardless, and ``_Publisher`` brings viewers
+back in step once the channel is back.
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
 from django.conf import settings
@@ -19,16 +29,30 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from arena.backends import build_request, get_backend
-from arena.backends.base import Backend, BackendError, Delta, Finished, GenerationRequest
+from arena.backends.base import (
+    Backend,
+    BackendError,
+    Finished,
+    GenerationRequest,
+    Reasoning,
+    StreamEvent,
+)
+from arena.db import DATABASE_UNAVAILABLE, release_connection, retry_on_database_error
 from battles import breaker
-from battles.channel import get_channel, stream_key
+from battles.channel import ChannelUnavailable, EntryKind, get_channel, stream_key
 from battles.models import Battle, Completion, CompletionStatus
 from battles.style import style_features
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # How often a streaming run checks that it still holds its claim (see _ClaimLost).
 CLAIM_CHECK_SECONDS = 2.0
+# While the token channel is unreachable, how often a run tries it again.
+CHANNEL_RETRY_SECONDS = 1.0
+# How long the end of a stream is retried before viewers are left to the database.
+END_PUBLISH_PATIENCE = 5.0
 
 
 class _ClaimLost(Exception):
@@ -43,50 +67,132 @@ class _Claim:
     # lost its claim to a redelivered task cannot overwrite the newer run's result.
     lease: datetime
     restarted: bool
+    first_reasoning_at: datetime | None = None
+    first_token_at: datetime | None = None
 
 
 @dataclass
 class _Answer:
     text: str
     finished: Finished
+    reasoning: str
+
+
+class _Publisher:
+    """One run's entries on the token channel, kept exact across a channel outage.
+
+    While the channel is unreachable the deltas are only collected. When it answers
+    again -- or when the stream is shorter than what this run put in (Redis restarted
+    and lost it) -- viewers get a ``reset`` and the whole text so far, so what they show
+    is exactly the answer. Viewers who miss the end altogether read it from the database.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self._channel = get_channel()
+        self._parts: list[str] = []
+        # Length the stream must have at least after our next entry; less means lost.
+        self._expected = 1
+        self._behind = False
+        self._retry_at = 0.0
+
+    def reset(self) -> None:
+        self._send("reset")
+
+    def thinking(self) -> None:
+        """That the side thinks, never what (a trace could name its maker)."""
+        if not self._behind:
+            self._send("thinking")
+
+    def delta(self, text: str) -> None:
+        self._parts.append(text)
+        if not self._behind:
+            self._send("delta", text)
+        if self._behind and time.monotonic() >= self._retry_at:
+            self._resync()
+
+    def end(self, status: str) -> None:
+        deadline = time.monotonic() + END_PUBLISH_PATIENCE
+        while True:
+            if self._behind:
+                self._resync()
+            if not self._behind and self._send("end", status):
+                return
+            if time.monotonic() + CHANNEL_RETRY_SECONDS > deadline:
+                logger.warning("%s: end not published, viewers will read the database", self.key)
+                return
+            time.sleep(CHANNEL_RETRY_SECONDS)
+
+    def _resync(self) -> None:
+        self._behind = False
+        if self._send("reset") and self._parts:
+            self._send("delta", "".join(self._parts))
+
+    def _send(self, kind: EntryKind, text: str = "") -> bool:
+        """True when the entry joined an intact stream; otherwise marks the run behind."""
+        try:
+            length = self._channel.publish(self.key, kind, text)
+        except ChannelUnavailable as exc:
+            if not self._behind:
+                logger.warning("%s: token channel unavailable (%s)", self.key, exc)
+            self._behind, self._retry_at = True, time.monotonic() + CHANNEL_RETRY_SECONDS
+            return False
+        lost = length < self._expected
+        # Trimming keeps a stream at ARENA_STREAM_MAXLEN entries, never fewer.
+        self._expected = min(length + 1, settings.ARENA_STREAM_MAXLEN)
+        if lost:
+            logger.warning("%s: token stream was lost (channel restarted); resending", self.key)
+            self._behind, self._retry_at = True, 0.0
+        return not lost
 
 
 def run_generation(completion_id: UUID) -> None:
     """Generate, publish and store one completion; a no-op when it is already finished."""
-    claim = _claim(completion_id)
+    claim = _patiently(lambda: _claim(completion_id), "claiming a completion")
     if claim is None:
         return
     completion = claim.completion
-    key = stream_key(completion.id)
-    channel = get_channel()
+    publisher = _Publisher(stream_key(completion.id))
     if claim.restarted:
         # A worker died mid-stream: viewers drop the partial text, we start over.
-        channel.publish(key, "reset")
+        publisher.reset()
     # Only the backend's own failures count towards its circuit breaker, not our bugs.
     backend_failed = False
+    answer: _Answer | None = None
+    reason = ""
     try:
-        answer = _stream_answer(claim, lambda text: channel.publish(key, "delta", text))
+        answer = _stream_answer(claim, publisher)
     except _ClaimLost:
         logger.warning("completion %s was claimed by a newer run; stopped", completion.id)
         return
     except BackendError as exc:
-        ok, status, backend_failed = _store_failure(claim, exc.reason), "failed", True
+        reason, backend_failed = exc.reason, True
     except Exception as exc:  # a bug must not leave the battle generating forever
         logger.exception("generation of completion %s crashed", completion.id)
-        ok = _store_failure(claim, f"internal error: {type(exc).__name__}: {exc}")
-        status = "failed"
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+    if answer is not None:
+        done = answer
+        ok = _patiently(lambda: _store_answer(claim, done), "storing an answer")
+        status = CompletionStatus.DONE
     else:
-        ok, status = _store_answer(claim, answer), "done"
+        ok = _patiently(lambda: _store_failure(claim, reason), "storing a failure")
+        status = CompletionStatus.FAILED
     if not ok:
         logger.warning("completion %s was claimed by a newer run; result dropped", completion.id)
         return
-    if status == "done":
-        breaker.record_success(completion.contender_id)
+    if status == CompletionStatus.DONE:
+        _patiently(lambda: breaker.record_success(completion.contender_id), "resetting a breaker")
     elif backend_failed:
-        breaker.record_failure(completion.contender_id)
+        _patiently(lambda: breaker.record_failure(completion.contender_id), "counting a failure")
     # The battle status before the end entry: a viewer that sees both ends can vote.
-    Battle.refresh_status(completion.turn.battle_id)
-    channel.publish(key, "end", status)
+    _patiently(lambda: Battle.refresh_status(completion.turn.battle_id), "settling a battle")
+    release_connection()
+    publisher.end(status)
+
+
+def _patiently(work: Callable[[], T], what: str) -> T:
+    """``work()``, waiting out a database restart for ``ARENA_DB_RETRY_PATIENCE``."""
+    return retry_on_database_error(work, what=what, patience=settings.ARENA_DB_RETRY_PATIENCE)
 
 
 def fail_unstarted(completion_id: UUID, reason: str) -> None:
@@ -106,19 +212,23 @@ def announce_failure(completion_id: UUID) -> None:
     """
     battle_id = Completion.objects.values_list("turn__battle_id", flat=True).get(pk=completion_id)
     Battle.refresh_status(battle_id)
-    get_channel().publish(stream_key(completion_id), "end", "failed")
+    # Without the channel, viewers find the failure in the database at their next heartbeat.
+    with contextlib.suppress(ChannelUnavailable):
+        get_channel().publish(stream_key(completion_id), "end", CompletionStatus.FAILED)
 
 
 def _claim(completion_id: UUID) -> _Claim | None:
     """Atomically take the completion: pending -> streaming, or restart a dead run's stream."""
     lease = timezone.now()
     rows = Completion.objects.filter(pk=completion_id)
+    # The first attempt is counted with the claim (one write less before the first token).
+    attempted = F("attempts") + 1
     if rows.filter(status=CompletionStatus.PENDING).update(
-        status=CompletionStatus.STREAMING, started_at=lease
+        status=CompletionStatus.STREAMING, started_at=lease, attempts=attempted
     ):
         restarted = False
     elif rows.filter(status=CompletionStatus.STREAMING).update(
-        started_at=lease, first_token_at=None
+        started_at=lease, first_reasoning_at=None, first_token_at=None, attempts=attempted
     ):
         restarted = True
     else:
@@ -127,7 +237,7 @@ def _claim(completion_id: UUID) -> _Claim | None:
     return _Claim(completion=completion, lease=lease, restarted=restarted)
 
 
-def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
+def _stream_answer(claim: _Claim, publisher: _Publisher) -> _Answer:
     completion = claim.completion
     contender = completion.contender
     request = build_request(contender, completion.conversation())
@@ -136,11 +246,15 @@ def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
     deadline = time.monotonic() + timeout
     attempt = 0
     while True:
-        Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
+        if attempt:
+            Completion.objects.filter(pk=completion.pk).update(attempts=F("attempts") + 1)
+        # Nothing more to read until the answer is in: the connection goes back now.
+        release_connection()
         parts: list[str] = []
+        thoughts: list[str] = []
         try:
             bounded = _bounded(request, deadline)
-            finished = _consume(backend, bounded, deadline, claim, parts, publish)
+            finished = _consume(backend, bounded, deadline, claim, parts, thoughts, publisher)
         except BackendError as exc:
             if time.monotonic() >= deadline:
                 raise BackendError(f"timed out after {timeout:g}s: {exc.reason}") from exc
@@ -159,7 +273,7 @@ def _stream_answer(claim: _Claim, publish: Callable[[str], object]) -> _Answer:
         text = "".join(parts)
         if not text.strip():
             raise BackendError(f"empty answer (finish reason {finished.reason!r})")
-        return _Answer(text=text, finished=finished)
+        return _Answer(text=text, finished=finished, reasoning="".join(thoughts))
 
 
 def _bounded(request: GenerationRequest, deadline: float) -> GenerationRequest:
@@ -178,16 +292,18 @@ def _consume(
     deadline: float,
     claim: _Claim,
     parts: list[str],
-    publish: Callable[[str], object],
+    thoughts: list[str],
+    publisher: _Publisher,
 ) -> Finished:
-    """Publish every delta and collect it into ``parts``; the backend's ``Finished``."""
-    events: Iterator[Delta | Finished] = backend.stream(request)
+    """Publish every delta and collect it into ``parts``, the reasoning into ``thoughts``
+    (unpublished); the backend's ``Finished``."""
+    events: Iterator[StreamEvent] = backend.stream(request)
     next_check = time.monotonic() + CLAIM_CHECK_SECONDS
     try:
         for event in events:
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + CLAIM_CHECK_SECONDS
-                if not _claimed(claim).exists():
+                if not _still_claimed(claim):
                     raise _ClaimLost
             if time.monotonic() > deadline:
                 raise BackendError("generation took too long", transient=False)
@@ -195,18 +311,55 @@ def _consume(
                 return event
             if not event.text:
                 continue
-            if not parts:
-                # One write at the first token: operators (and tests) see a live stream.
-                Completion.objects.filter(
-                    pk=claim.completion.pk, started_at=claim.lease
-                ).update(first_token_at=timezone.now())
+            if isinstance(event, Reasoning):
+                if claim.first_reasoning_at is None:
+                    _start_thinking(claim, publisher)
+                thoughts.append(event.text)
+                continue
             parts.append(event.text)
-            publish(event.text)
+            publisher.delta(event.text)
+            if claim.first_token_at is None:
+                claim.first_token_at = timezone.now()
+                _write_timing(claim, first_token_at=claim.first_token_at)
     finally:
         close = getattr(events, "close", None)
         if close is not None:
             close()  # releases the HTTP connection when we stop early
     raise BackendError("stream ended without a finish", transient=True)
+
+
+def _still_claimed(claim: _Claim) -> bool:
+    """Whether this run still holds its claim; assumed so while the database is away."""
+    try:
+        return _claimed(claim).exists()
+    except DATABASE_UNAVAILABLE:
+        return True
+    finally:
+        release_connection()
+
+
+def _start_thinking(claim: _Claim, publisher: _Publisher) -> None:
+    """Record when the side began to reason and tell viewers that it thinks.
+
+    Once per run, not per attempt: after a retry the side is still thinking.
+    """
+    claim.first_reasoning_at = timezone.now()
+    publisher.thinking()
+    _write_timing(claim, first_reasoning_at=claim.first_reasoning_at)
+
+
+def _write_timing(claim: _Claim, **moments: datetime) -> None:
+    """One write when the side starts thinking or answering, so operators (and tests)
+    see a live stream; the final write repeats it, so a database that is away now loses
+    nothing. After the viewers were told: they should not wait on the database."""
+    try:
+        Completion.objects.filter(pk=claim.completion.pk, started_at=claim.lease).update(
+            **moments
+        )
+    except DATABASE_UNAVAILABLE:
+        logger.warning("completion %s: %s not written yet", claim.completion.pk, list(moments))
+    finally:
+        release_connection()
 
 
 def _store_answer(claim: _Claim, answer: _Answer) -> bool:
@@ -216,10 +369,13 @@ def _store_answer(claim: _Claim, answer: _Answer) -> bool:
         _claimed(claim).update(
             status=CompletionStatus.DONE,
             text=answer.text,
+            reasoning=answer.reasoning,
             error="",
             finish_reason=finished.reason[:50],
             input_tokens=finished.input_tokens,
             output_tokens=finished.output_tokens,
+            first_reasoning_at=claim.first_reasoning_at,
+            first_token_at=claim.first_token_at,
             finished_at=timezone.now(),
             length_chars=style.length_chars,
             header_count=style.header_count,

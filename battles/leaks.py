@@ -1,7 +1,8 @@
 """Identity-leak detection: an answer that names its own contender breaks anonymity.
 
 Such a vote is kept (the voter did nothing wrong) but excluded from the ratings, with the
-side recorded in ``Battle.excluded_reason``.
+side recorded in ``Battle.excluded_reason``. Only answers are searched: a reasoning trace
+that names its model is shown only after the vote, so it cannot have swayed it.
 """
 
 import re

@@ -1,6 +1,7 @@
 """Battles, their turns, the two completions of each turn, and the vote."""
 
 import uuid
+from datetime import timedelta
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -142,6 +143,10 @@ class Completion(models.Model):
         max_length=20, choices=CompletionStatus.choices, default=CompletionStatus.PENDING
     )
     text = models.TextField(blank=True)
+    # A reasoning model's thinking, kept apart from the answer (``text``): it is shown to
+    # the voter only after the vote (traces tend to name their makers), and neither style
+    # features nor leak detection read it.
+    reasoning = models.TextField(blank=True)
     # The internal reason (kept for operators); voters see a generic, side-neutral message.
     error = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=50, blank=True)
@@ -150,6 +155,9 @@ class Completion(models.Model):
     output_tokens = models.PositiveIntegerField(null=True, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When the first reasoning text came; null for an answer given without thinking.
+    first_reasoning_at = models.DateTimeField(null=True, blank=True)
+    # When the first *answer* token came: reasoning does not count.
     first_token_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Style features of the final text, for style-controlled ratings.
@@ -179,12 +187,22 @@ class Completion(models.Model):
     def is_finished(self) -> bool:
         return self.status in (CompletionStatus.DONE, CompletionStatus.FAILED)
 
+    @property
+    def thinking_time(self) -> timedelta | None:
+        """From the first reasoning to the first answer token; None without both."""
+        if self.first_reasoning_at is None or self.first_token_at is None:
+            return None
+        return self.first_token_at - self.first_reasoning_at
+
     def conversation(self) -> list[Message]:
         """This side's own history: earlier prompts with *its own* answers, then the prompt.
 
-        Each side sees only what it said itself, as if it were the only model in the chat.
+        Each side sees only what it said itself, as if it were the only model in the chat;
+        its answers without their reasoning, which providers neither need nor want back.
         """
         turn = self.turn
+        if turn.index == 0:
+            return [Message("user", turn.prompt)]  # the usual case, without two queries
         earlier = {
             c.turn_id: c.text
             for c in Completion.objects.filter(

@@ -1,7 +1,8 @@
 """The JSON shapes of the battles API, and how a battle becomes one for its voter.
 
 Before the vote nothing here may tell the sides apart by identity: only ``a``/``b``,
-texts, statuses and a generic error message.
+texts, statuses and a generic error message. Names and reasoning traces (which tend to
+name their makers) come only with a voted battle.
 """
 
 from typing import Any, Literal
@@ -39,10 +40,18 @@ class CompletionOut(Schema):
     error: str
 
 
+class ReasoningOut(Schema):
+    a: str = Field(description="Side a's reasoning trace as plain text; empty without one.")
+    b: str = Field(description="Side b's reasoning trace as plain text; empty without one.")
+
+
 class TurnOut(Schema):
     prompt: str
     a: CompletionOut
     b: CompletionOut
+    reasoning: ReasoningOut | None = Field(
+        description="The reasoning models' traces; null until the battle is voted."
+    )
 
 
 class RevealedContender(Schema):
@@ -78,12 +87,17 @@ def completion_dict(completion: Completion | None) -> dict[str, Any]:
     }
 
 
+def _reasoning_dict(by_side: dict[str, Completion]) -> dict[str, str]:
+    return {side: by_side[side].reasoning if side in by_side else "" for side in Side.values}
+
+
 def reveal_dict(battle: Battle) -> dict[str, Any]:
     return {"a": battle.contender_a.reveal_dict(), "b": battle.contender_b.reveal_dict()}
 
 
 def battle_dict(battle: Battle) -> dict[str, Any]:
-    """The voter's view of a battle; names only once it is voted."""
+    """The voter's view of a battle; names and reasoning traces only once it is voted."""
+    voted = battle.status == BattleStatus.VOTED
     turns = []
     # .all() uses get_battle's prefetch (turns in order, completions by side).
     for turn in sorted(battle.turns.all(), key=lambda t: t.index):
@@ -93,10 +107,11 @@ def battle_dict(battle: Battle) -> dict[str, Any]:
                 "prompt": turn.prompt,
                 "a": completion_dict(by_side.get(Side.A)),
                 "b": completion_dict(by_side.get(Side.B)),
+                "reasoning": _reasoning_dict(by_side) if voted else None,
             }
         )
     reveal = None
-    if battle.status == BattleStatus.VOTED:
+    if voted:
         vote = battle.vote  # voted implies the vote row exists (same transaction)
         reveal = {**reveal_dict(battle), "outcome": vote.outcome}
     return {"id": str(battle.id), "status": battle.status, "turns": turns, "reveal": reveal}

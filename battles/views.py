@@ -1,6 +1,8 @@
 """Pages (home, battle) with plain-form fallbacks, and the live SSE stream of a battle."""
 
+import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,10 +14,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from arena.db import release_connection
 from battles import actions
-from battles.channel import START, get_channel, stream_key
+from battles.channel import START, ChannelUnavailable, Entry, get_channel, stream_key
 from battles.errors import ArenaError
-from battles.models import Completion, Outcome, Turn
+from battles.models import Completion, CompletionStatus, Outcome
 from battles.schemas import battle_dict
 from battles.voters import aget_existing_voter, get_voter, ip_hash
 
@@ -111,7 +114,11 @@ def _render_error(request: HttpRequest, exc: ArenaError) -> HttpResponse:
 
 # --- Live stream (SSE) ------------------------------------------------------------------
 
+logger = logging.getLogger(__name__)
+
 SIDES = ("a", "b")
+# Pause before asking an unreachable token channel again (the page keeps its keepalives).
+CHANNEL_RETRY_SECONDS = 1.0
 # A side whose end the client already has; part of the composite event id.
 ENDED = "end"
 _STREAM_ID = re.compile(r"^\d+-\d+$")
@@ -137,10 +144,16 @@ def _event(event: str, data: dict[str, str], turn_index: int, cursors: dict[str,
 class BattleEventStream:
     """The SSE body for the latest turn: stream entries, or the database once a side ended.
 
-    Workers publish ``delta``/``reset``/``end`` entries per completion. A side that had
-    already finished when we look (its stream may have expired) is sent from the database
-    as ``reset`` + its whole text + ``end``; the reset makes a replay after a reconnect
-    idempotent, so the client never shows text twice.
+    Workers publish ``delta``/``thinking``/``reset``/``end`` entries per completion; only
+    a ``delta`` carries text (``thinking`` says that a side reasons, never what). A side
+    that had already finished when we look (its stream may have expired) is sent from the
+    database as ``reset`` + its whole answer + ``end``, never its reasoning; the reset
+    makes a replay after a reconnect idempotent, so the client never shows text twice.
+
+    A stream may stay silent for minutes (a reasoning model thinking): every heartbeat
+    it sends a keepalive comment and asks the database whether a side ended without an
+    end entry. It holds no database connection in between, and rides out a token channel
+    outage the same way -- keepalives, and the database for the ends.
     """
 
     def __init__(
@@ -162,21 +175,28 @@ class BattleEventStream:
                     yield chunk
         while self.open:
             cursors = {stream_key(self.completions[s].id): self.cursors[s] for s in self.open}
-            entries = await channel.read(cursors, block_ms=heartbeat_ms)
+            try:
+                entries = await channel.read(cursors, block_ms=heartbeat_ms)
+            except ChannelUnavailable as exc:
+                logger.warning("token channel unavailable for a live stream: %s", exc)
+                await asyncio.sleep(CHANNEL_RETRY_SECONDS)
+                entries = []
             if not entries:
                 yield ": keepalive\n\n"
                 # An end that never came (dead worker, expired stream): ask the database.
                 for chunk in await self._finished_in_database():
                     yield chunk
                 continue
-            for key, entry in entries:
+            # One write for everything this read brought, deltas of a side joined.
+            chunks: list[str] = []
+            for key, entry in _coalesced(entries):
                 side = self.keys[key]
                 if side not in self.open:
                     continue
                 if entry.kind == "end":
                     self.open.discard(side)
                     self.cursors[side] = ENDED
-                    yield self._emit("end", {"side": side, "status": entry.text})
+                    chunks.append(self._emit("end", {"side": side, "status": entry.text}))
                 else:
                     self.cursors[side] = entry.id
                     data = (
@@ -184,7 +204,9 @@ class BattleEventStream:
                         if entry.kind == "delta"
                         else {"side": side}
                     )
-                    yield self._emit(entry.kind, data)
+                    chunks.append(self._emit(entry.kind, data))
+            if chunks:
+                yield "".join(chunks)
         yield self._emit("done", {})
 
     def _emit(self, event: str, data: dict[str, str]) -> str:
@@ -200,31 +222,76 @@ class BattleEventStream:
         return chunks
 
     async def _finished_in_database(self) -> list[str]:
+        ids = [self.completions[side].id for side in sorted(self.open)]
+        finished = await sync_to_async(_finished_completions)(ids)
         chunks: list[str] = []
-        channel = get_channel()
         for side in sorted(self.open):
-            completion = await Completion.objects.aget(id=self.completions[side].id)
-            if not completion.is_finished:
+            completion = finished.get(self.completions[side].id)
+            if completion is None:
                 continue
-            key = stream_key(completion.id)
             # The end entry may be published just after the row is saved: last look.
-            if await channel.read({key: self.cursors[side]}, block_ms=0):
+            if await _unread_entries(stream_key(completion.id), self.cursors[side]):
                 continue
             chunks.extend(self._from_database(side, completion))
         return chunks
 
 
+def _coalesced(entries: list[tuple[str, Entry]]) -> list[tuple[str, Entry]]:
+    """``entries`` with each run of deltas on one stream joined into one (the last id):
+    a viewer that fell behind catches up in one event instead of hundreds."""
+    joined: list[tuple[str, Entry]] = []
+    for key, entry in entries:
+        if joined and entry.kind == "delta":
+            last_key, last = joined[-1]
+            if last_key == key and last.kind == "delta":
+                joined[-1] = (key, Entry(id=entry.id, kind="delta", text=last.text + entry.text))
+                continue
+        joined.append((key, entry))
+    return joined
+
+
+def _finished_completions(ids: list[UUID]) -> dict[UUID, Completion]:
+    """The finished ones among ``ids``, read on a connection given back at once."""
+    try:
+        rows = Completion.objects.filter(
+            id__in=ids, status__in=(CompletionStatus.DONE, CompletionStatus.FAILED)
+        )
+        return {completion.id: completion for completion in rows}
+    finally:
+        release_connection()
+
+
+async def _unread_entries(key: str, cursor: str) -> list[tuple[str, Entry]]:
+    try:
+        return await get_channel().read({key: cursor}, block_ms=0)
+    except ChannelUnavailable:
+        return []  # nothing more will come through it: the database has the answer
+
+
+def _latest_turn(battle_id: UUID, voter: str) -> tuple[int, dict[str, Completion]] | None:
+    """The latest turn's index and completions by side; the connection is given back
+    before the stream starts, which may last minutes."""
+    try:
+        battle = actions.get_battle(battle_id=battle_id, voter=voter)
+        turns = list(battle.turns.all())
+        if not turns:
+            return None
+        turn = max(turns, key=lambda t: t.index)
+        return turn.index, {c.side: c for c in turn.completions.all()}
+    finally:
+        release_connection()
+
+
 async def battle_events(request: HttpRequest, battle_id: UUID) -> HttpResponseBase:
     """``text/event-stream`` of the latest turn (routed as ``/api/battles/{id}/events``)."""
     voter = await aget_existing_voter(request)
-    battle = await sync_to_async(actions.get_battle)(battle_id=battle_id, voter=voter)
-    turn = await Turn.objects.filter(battle=battle).order_by("-index").afirst()
-    if turn is None:
+    latest = await sync_to_async(_latest_turn)(battle_id, voter)
+    if latest is None:
         return HttpResponse(status=204)
-    completions = {c.side: c async for c in Completion.objects.filter(turn=turn)}
-    cursors = parse_last_event_id(request.headers.get("Last-Event-ID", ""), turn.index)
+    turn_index, completions = latest
+    cursors = parse_last_event_id(request.headers.get("Last-Event-ID", ""), turn_index)
     response = StreamingHttpResponse(
-        BattleEventStream(turn.index, completions, cursors).__aiter__(),
+        BattleEventStream(turn_index, completions, cursors).__aiter__(),
         content_type="text/event-stream; charset=utf-8",
     )
     response["Cache-Control"] = "no-cache"

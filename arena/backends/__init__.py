@@ -18,6 +18,7 @@ from arena.backends.base import (
     Finished,
     GenerationRequest,
     Message,
+    Reasoning,
     StreamEvent,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "Finished",
     "GenerationRequest",
     "Message",
+    "Reasoning",
     "StreamEvent",
     "build_request",
     "get_backend",
@@ -83,6 +85,7 @@ def build_request(contender: "Contender", messages: list[Message]) -> Generation
         temperature=_optional(params.get("temperature"), float),
         max_tokens=_optional(params.get("max_tokens"), int),
         top_p=_optional(params.get("top_p"), float),
+        thinking_budget=_optional(params.get("thinking_budget"), int),
         first_token_timeout=settings.ARENA_FIRST_TOKEN_TIMEOUT,
         idle_timeout=settings.ARENA_IDLE_TIMEOUT,
     )

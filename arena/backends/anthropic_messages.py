@@ -1,7 +1,10 @@
 """Anthropic's Messages API, streamed with the official ``anthropic`` SDK.
 
 Raw stream events are read (not the SDK's accumulating helper) so that a stream
-without ``message_stop`` is caught as a failure instead of a short answer.
+without ``message_stop`` is caught as a failure instead of a short answer. With a
+``thinking_budget`` the model thinks first (extended thinking): its ``thinking_delta``
+text is read as ``Reasoning``, its ``signature_delta`` (for replaying the thinking to the
+API, which we never do) is skipped.
 """
 
 from collections.abc import Generator, Iterator
@@ -15,6 +18,7 @@ from arena.backends.base import (
     Delta,
     Finished,
     GenerationRequest,
+    Reasoning,
     StreamEvent,
 )
 from arena.backends.streaming import (
@@ -51,14 +55,21 @@ def _client(
 
 
 def _arguments(request: GenerationRequest) -> dict[str, Any]:
+    answer_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
     arguments: dict[str, Any] = {
         "model": request.provider_model,
         "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-        "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+        "max_tokens": answer_tokens,
         "stream": True,
     }
     if request.system_prompt:
         arguments["system"] = request.system_prompt
+    if request.thinking_budget:
+        budget = request.thinking_budget
+        arguments["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        # Thinking counts towards max_tokens, which must exceed the budget: the contender's
+        # max_tokens stays the answer's own length, on top of the thinking.
+        arguments["max_tokens"] = budget + answer_tokens
     # Sampling knobs go in the body as such: newer SDKs no longer take them as arguments.
     sampling = {"temperature": request.temperature, "top_p": request.top_p}
     if extra := {k: v for k, v in sampling.items() if v is not None}:
@@ -79,8 +90,10 @@ def _chunks(request: GenerationRequest) -> Generator[Chunk, None, None]:
             if kind == "message_start":
                 input_tokens = event.message.usage.input_tokens
             elif kind == "content_block_delta" and event.delta.type == "text_delta":
-                # Thinking and signature deltas are not part of the answer.
                 yield Delta(event.delta.text)
+                continue
+            elif kind == "content_block_delta" and event.delta.type == "thinking_delta":
+                yield Reasoning(event.delta.thinking)
                 continue
             elif kind == "message_delta":
                 stop_reason = event.delta.stop_reason or stop_reason

@@ -1,13 +1,14 @@
 """The one streaming interface every backend protocol implements.
 
-A backend turns a conversation into a stream of text deltas that ends with exactly one
-``Finished``. Anything else -- an HTTP error, a timeout, a stream that stops without a
+A backend turns a conversation into a stream of text deltas -- answer text (``Delta``) and,
+from reasoning models, their thinking (``Reasoning``), kept apart -- that ends with exactly
+one ``Finished``. Anything else -- an HTTP error, a timeout, a stream that stops without a
 proper finish -- is raised as ``BackendError``; ``transient`` says whether retrying the
 same request (before any token was produced) may help.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 Role = Literal["user", "assistant"]
@@ -31,14 +32,23 @@ class GenerationRequest:
     temperature: float | None = None
     max_tokens: int | None = None
     top_p: float | None = None
+    # Tokens an Anthropic model may think before it answers (extended thinking); None: off.
+    # OpenAI-compatible reasoning models need no switch: their reasoning is read anyway.
+    thinking_budget: int | None = None
     # Seconds to wait for the connection and the first token, then between two chunks.
     first_token_timeout: float = 60.0
     idle_timeout: float = 60.0
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Reasoning:
+    """A piece of a reasoning model's thinking: stored beside the answer, never part of it."""
+
     text: str
 
 
@@ -51,7 +61,7 @@ class Finished:
     output_tokens: int | None = None
 
 
-StreamEvent = Delta | Finished
+StreamEvent = Delta | Reasoning | Finished
 
 
 class BackendError(Exception):
@@ -65,5 +75,6 @@ class BackendError(Exception):
 
 class Backend(Protocol):
     def stream(self, request: GenerationRequest) -> Iterator[StreamEvent]:
-        """Yield ``Delta`` events, then exactly one ``Finished``; raise ``BackendError``."""
+        """Yield ``Delta`` (and ``Reasoning``) events, then exactly one ``Finished``; raise
+        ``BackendError``."""
         ...

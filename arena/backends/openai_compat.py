@@ -2,7 +2,9 @@
 
 One protocol for OpenAI, xAI, vLLM, Ollama, llama.cpp server and OpenRouter: only the
 base URL differs. The SDK's retries are off (the worker owns retries) and its read
-timeout is a backstop behind our own deadlines.
+timeout is a backstop behind our own deadlines. Reasoning models' thinking arrives in a
+delta field the SDK does not declare (``reasoning_content`` or ``reasoning``); it is read
+as ``Reasoning``, apart from the answer.
 """
 
 from collections.abc import Generator, Iterator
@@ -16,6 +18,7 @@ from arena.backends.base import (
     Delta,
     Finished,
     GenerationRequest,
+    Reasoning,
     StreamEvent,
 )
 from arena.backends.streaming import (
@@ -28,6 +31,9 @@ from arena.backends.streaming import (
 )
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Where compatible servers put a reasoning model's thinking: DeepSeek, xAI and older vLLM
+# say ``reasoning_content``; OpenRouter and newer vLLM say ``reasoning``.
+REASONING_FIELDS = ("reasoning_content", "reasoning")
 # Local servers (Ollama, llama.cpp) take no key, but the SDK insists on one.
 NO_KEY = "no-key"
 
@@ -99,13 +105,16 @@ def _chunks(request: GenerationRequest) -> Generator[Chunk, None, None]:
     with _open(client, _arguments(request)) as stream, malformed_as_error():
         for chunk in stream:
             usage = chunk.usage or usage
-            text = ""
+            text = thought = ""
             for choice in chunk.choices or []:
                 if choice.index != 0:
                     continue
-                # Reasoning text (``reasoning_content``) is not part of the answer.
-                text += (choice.delta.content or "") if choice.delta else ""
+                if choice.delta:
+                    text += choice.delta.content or ""
+                    thought += _reasoning(choice.delta)
                 finish_reason = choice.finish_reason or finish_reason
+            if thought:
+                yield Reasoning(thought)
             yield Delta(text) if text else None
     if finish_reason is None:
         raise BackendError("stream ended without a finish", transient=True)
@@ -114,6 +123,19 @@ def _chunks(request: GenerationRequest) -> Generator[Chunk, None, None]:
         input_tokens=getattr(usage, "prompt_tokens", None),
         output_tokens=getattr(usage, "completion_tokens", None),
     )
+
+
+def _reasoning(delta: Any) -> str:
+    """The delta's thinking, from the first reasoning field that has text.
+
+    Only one field: servers in transition send the same text under both names.
+    """
+    for name in REASONING_FIELDS:
+        # Undeclared fields are kept by the SDK's models as attributes (pydantic extras).
+        value = getattr(delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _map_error(exc: Exception) -> BackendError:

@@ -4,6 +4,16 @@ The SDKs only know one read timeout per request, but an answer has two clocks: t
 for the first token (long: the model may think first) and the gap between chunks after
 it. So the SDK stream is read on a helper thread and the caller waits on a queue with
 whichever deadline applies; the SDK's own read timeout is only a backstop.
+
+A reasoning delta ends the first wait just as an answer token does: it proves the model
+is producing. From then on the idle timeout applies, between thoughts too, so a model
+that stalls while thinking fails after ``idle_timeout``; one that thinks without
+streaming its thoughts still has the whole ``first_token_timeout``.
+
+Deltas that are already waiting in the queue when the caller comes for the next one are
+handed over as one: a caller that keeps up sees every chunk as it came, one that falls
+behind (a worker busy with hundreds of streams) publishes fewer, larger entries instead
+of a growing backlog.
 """
 
 import importlib
@@ -14,13 +24,21 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 
-from arena.backends.base import BackendError, Delta, Finished, GenerationRequest, StreamEvent
+from arena.backends.base import (
+    BackendError,
+    Delta,
+    Finished,
+    GenerationRequest,
+    Reasoning,
+    StreamEvent,
+)
 
-# A producer yields ``None`` for a chunk without answer text (role, reasoning, usage):
-# it proves the connection is alive but is not a token.
+# A producer yields ``None`` for a chunk without text (role, signature, usage, ping): it
+# proves the connection is alive but is not a token.
 Chunk = StreamEvent | None
 MAX_REASON_CHARS = 300
 _END = object()
+_NOTHING = object()
 
 
 def guarded_stream(
@@ -28,10 +46,12 @@ def guarded_stream(
     request: GenerationRequest,
     map_error: Callable[[Exception], BackendError],
 ) -> Iterator[StreamEvent]:
-    """Yield ``produce()``'s text deltas and its ``Finished`` under the request's deadlines.
+    """Yield ``produce()``'s text and reasoning deltas and its ``Finished`` under the
+    request's deadlines.
 
-    Raises ``BackendError`` when no token arrives within ``first_token_timeout``, no chunk
-    within ``idle_timeout`` after that, or the producer ends without a ``Finished``.
+    Raises ``BackendError`` when no token (answer or reasoning) arrives within
+    ``first_token_timeout``, no chunk within ``idle_timeout`` after that, or the producer
+    ends without a ``Finished``.
     Leaving early (a ``close()`` of this generator) stops the producer, which closes the
     HTTP stream on its own thread.
     """
@@ -55,6 +75,7 @@ def guarded_stream(
     threading.Thread(target=pump, name="arena-backend-stream", daemon=True).start()
     started = time.monotonic()
     got_token = False
+    waiting: object = _NOTHING  # taken from the queue while coalescing, not yet handled
     try:
         while True:
             if got_token:
@@ -62,9 +83,10 @@ def guarded_stream(
             else:
                 wait = started + request.first_token_timeout - time.monotonic()
             try:
-                item = items.get(timeout=max(wait, 0.0))
+                item = items.get(timeout=max(wait, 0.0)) if waiting is _NOTHING else waiting
             except queue.Empty:
                 raise _timed_out(request, got_token) from None
+            waiting = _NOTHING
             if item is _END:
                 raise BackendError("stream ended without a finish", transient=True)
             if isinstance(item, BackendError):
@@ -72,11 +94,30 @@ def guarded_stream(
             if isinstance(item, Finished):
                 yield item
                 return
-            if isinstance(item, Delta) and item.text:
+            if isinstance(item, Delta | Reasoning) and item.text:
                 got_token = True
-                yield item
+                merged, waiting = _coalesce(item, items)
+                yield merged
     finally:
         stop.set()
+
+
+def _coalesce(first: Delta | Reasoning, items: "queue.Queue[object]") -> tuple[StreamEvent, object]:
+    """``first`` joined with the events of its kind already queued behind it, and the
+    first queued item of another kind (or ``_NOTHING``)."""
+    texts = [first.text]
+    while True:
+        try:
+            item = items.get_nowait()
+        except queue.Empty:
+            item = _NOTHING
+            break
+        if item is None:
+            continue  # a keep-alive chunk: nothing to hand over
+        if type(item) is not type(first):
+            break
+        texts.append(item.text)
+    return type(first)("".join(texts)), item
 
 
 def _timed_out(request: GenerationRequest, got_token: bool) -> BackendError:

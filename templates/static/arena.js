@@ -3,7 +3,11 @@
 (function () {
   "use strict";
 
-  const STATUS_TEXT = { pending: "Waiting…", streaming: "Writing…", done: "Done", failed: "Failed" };
+  const STATUS_TEXT = {
+    pending: "Waiting…", thinking: "Thinking…", streaming: "Writing…", done: "Done", failed: "Failed",
+  };
+  // How long to wait before asking again when the server says it is briefly unavailable.
+  const RETRY_MS = 5000;
 
   function csrfToken(form) {
     const input = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -94,7 +98,10 @@
       followForm.hidden = over;
       followForm.querySelector("button").disabled = !ready;
       document.getElementById("failed").hidden = battle.status !== "failed";
-      if (battle.reveal) showReveal(battle.reveal);
+      if (battle.reveal) {
+        showReveal(battle.reveal);
+        showTraces(battle.turns);
+      }
     }
 
     function showReveal(reveal) {
@@ -111,6 +118,28 @@
       document.getElementById("reveal").hidden = false;
     }
 
+    // After the vote: each side's reasoning, collapsed, as text (never as HTML). The same
+    // markup as the server renders in _answer.html.
+    function showTraces(battleTurns) {
+      battleTurns.forEach((turn, index) => {
+        const el = turns.children[index];
+        if (!el || !turn.reasoning) return;
+        for (const side of ["a", "b"]) {
+          const card = answer(el, side);
+          if (!turn.reasoning[side] || card.querySelector(".trace")) continue;
+          const details = document.createElement("details");
+          details.className = "trace";
+          const summary = document.createElement("summary");
+          summary.textContent = "Reasoning";
+          const body = document.createElement("div");
+          body.className = "trace-body";
+          body.textContent = turn.reasoning[side];
+          details.append(summary, body);
+          card.querySelector(".answer-head").after(details);
+        }
+      });
+    }
+
     // A side that finished gets its server-rendered Markdown without waiting for the other.
     async function renderSide(turn, side) {
       const response = await fetch(api, { credentials: "same-origin" });
@@ -123,9 +152,20 @@
     }
 
     async function refresh() {
-      const response = await fetch(api, { credentials: "same-origin" });
-      const battle = await response.json();
+      let response = null;
+      try {
+        response = await fetch(api, { credentials: "same-origin" });
+      } catch (err) {
+        // The network or the server is away for a moment: say so and keep trying.
+      }
+      const battle = response ? await response.json().catch(() => ({})) : {};
+      if (!response || response.status === 503) {
+        showError(error, battle.detail || "The arena is briefly unavailable. Trying again…");
+        window.setTimeout(refresh, RETRY_MS);
+        return;
+      }
       if (!response.ok) { showError(error, battle.detail || "Could not load the battle."); return; }
+      showError(error, "");
       const turn = battle.turns[battle.turns.length - 1];
       for (const side of ["a", "b"]) showCompletion(answer(latestTurn(), side), turn[side]);
       setControls(battle);
@@ -140,8 +180,13 @@
       source.addEventListener("delta", (event) => {
         const data = JSON.parse(event.data);
         const el = answer(turn, data.side);
-        if (el.dataset.status === "pending") setStatus(el, "streaming");
+        if (["pending", "thinking"].includes(el.dataset.status)) setStatus(el, "streaming");
         el.querySelector(".answer-body").append(data.text);
+      });
+      // A reasoning model thinks before it answers: say so, not what (only after the vote).
+      source.addEventListener("thinking", (event) => {
+        const el = answer(turn, JSON.parse(event.data).side);
+        if (!el.querySelector(".answer-body").textContent) setStatus(el, "thinking");
       });
       source.addEventListener("reset", (event) => {
         answer(turn, JSON.parse(event.data).side).querySelector(".answer-body").textContent = "";

@@ -50,6 +50,18 @@ def test_public_name_at_creation_means_revealed() -> None:
 
 
 @pytest.mark.django_db
+def test_an_anthropic_contender_may_think() -> None:
+    call_command(
+        "add_contender", "toffee", "--backend", "anthropic", "--provider-model", "claude-x",
+        "--thinking-budget", "2048", "--max-tokens", "500",
+    )  # fmt: skip
+
+    assert Contender.objects.get(codename="toffee").params == {
+        "thinking_budget": 2048, "max_tokens": 500,
+    }
+
+
+@pytest.mark.django_db
 def test_openai_default_base_url_and_demo_needs_nothing() -> None:
     call_command("add_contender", "a", "--backend", "openai", "--provider-model", "gpt-x")
     call_command("add_contender", "b", "--backend", "demo")
@@ -72,6 +84,12 @@ def test_openai_default_base_url_and_demo_needs_nothing() -> None:
         (["x", "--backend", "demo", "--api-key-env", "MY-KEY"], "environment variable name"),
         (["x", "--backend", "demo", "--temperature", "3"], "temperature"),
         (["x", "--backend", "demo", "--max-tokens", "0"], "max_tokens"),
+        (["x", "--backend", "anthropic", "--provider-model", "c", "--thinking-budget", "100"],
+         "thinking_budget must be a whole number of at least 1024"),
+        (["x", "--backend", "anthropic", "--provider-model", "c", "--thinking-budget", "2048",
+          "--temperature", "0.5"], "cannot be combined with temperature"),
+        (["x", "--backend", "openai", "--provider-model", "g", "--thinking-budget", "2048"],
+         "only for the anthropic backend"),
         (["existing", "--backend", "demo"], "already exists"),
     ],
 )

@@ -2,8 +2,11 @@
 
 from typing import Any
 
+import pytest
+
 from arena.backends import Message
-from tests.arena.backend_helpers import drain, make_request
+from tests.arena.backend_helpers import answer_tokens, drain, drain_thinking, make_request
+from tests.fakes.base import trace
 
 
 def test_streams_the_answer_to_its_own_history_with_params(openai_server: Any) -> None:
@@ -16,13 +19,13 @@ def test_streams_the_answer_to_its_own_history_with_params(openai_server: Any) -
     # when
     deltas, finished = drain("openai", request)
 
-    # then the text is the server's answer to exactly this conversation, token by token
-    assert len(deltas) > 5
+    # then the text is the server's answer to exactly this conversation (a caller that
+    # keeps up gets it delta by delta, see test_streaming_coalescing)
     assert "".join(d.text for d in deltas) == (
         "Answer to user turn 2 of 3 messages: you said 'And another one?'. System: Be brief."
     )
     assert finished.reason == "stop"
-    assert finished.output_tokens == len(deltas)
+    assert finished.output_tokens == len(answer_tokens(deltas))
     assert finished.input_tokens == 8
     # and the wire request carried the history, the system prompt and the parameters
     [sent] = openai_server.requests
@@ -49,19 +52,32 @@ def test_unset_params_are_not_sent(openai_server: Any) -> None:
     assert sent.body["messages"] == [{"role": "user", "content": "Hi"}]
 
 
-def test_reasoning_deltas_are_not_part_of_the_answer(openai_server: Any) -> None:
-    deltas, finished = drain("openai", make_request(openai_server, "reasoning"))
+@pytest.mark.parametrize("scenario", ["reasoning", "reasoning-field"])
+def test_reasoning_is_read_apart_from_the_answer(openai_server: Any, scenario: str) -> None:
+    # given a reasoning model that thinks in reasoning_content (DeepSeek, xAI, vLLM) or
+    # in reasoning (OpenRouter) before it answers
+    request = make_request(openai_server, f"{scenario}-deep-7b")
 
-    text = "".join(d.text for d in deltas)
-    assert text.startswith("Answer to user turn 2")
-    assert "think" not in text
+    # when
+    reasoning, answer, finished = drain_thinking("openai", request)
+
+    # then the thinking comes as Reasoning, whole and once, and never as answer text
+    assert reasoning == "".join(trace(f"{scenario}-deep-7b"))
+    assert answer == "Answer to user turn 2 of 3 messages: you said 'And another one?'."
     assert finished.reason == "stop"
+
+
+def test_a_model_that_does_not_reason_yields_no_reasoning(openai_server: Any) -> None:
+    reasoning, answer, _ = drain_thinking("openai", make_request(openai_server, "ok"))
+
+    assert reasoning == ""
+    assert answer.startswith("Answer to user turn 2")
 
 
 def test_max_tokens_cut_is_a_length_finish(openai_server: Any) -> None:
     deltas, finished = drain("openai", make_request(openai_server, "ok", max_tokens=3))
 
-    assert len(deltas) == 3
+    assert len(answer_tokens(deltas)) == 3
     assert finished.reason == "length"
 
 
@@ -79,7 +95,7 @@ def test_server_without_usage_support_still_answers(openai_server: Any) -> None:
 def test_model_that_wants_max_completion_tokens_gets_it(openai_server: Any) -> None:
     deltas, finished = drain("openai", make_request(openai_server, "modern", max_tokens=3))
 
-    assert len(deltas) == 3 and finished.reason == "length"
+    assert len(answer_tokens(deltas)) == 3 and finished.reason == "length"
     first, second = openai_server.requests
     assert first.body["max_tokens"] == 3
     assert "max_tokens" not in second.body and second.body["max_completion_tokens"] == 3

@@ -65,6 +65,13 @@ def test_unset_params_stay_unset() -> None:
     request = build_request(_contender(params={}), MESSAGES)
     assert (request.temperature, request.max_tokens, request.top_p) == (None, None, None)
     assert request.system_prompt == ""
+    assert request.thinking_budget is None
+
+
+def test_a_thinking_budget_is_passed_on() -> None:
+    contender = _contender(backend="anthropic", params={"thinking_budget": 4096})
+
+    assert build_request(contender, MESSAGES).thinking_budget == 4096
 
 
 def test_a_corrupt_param_is_a_permanent_error() -> None:

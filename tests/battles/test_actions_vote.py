@@ -56,6 +56,19 @@ def test_vote_is_stored_and_battle_is_voted(ready_battle: Battle, outcome: str) 
     assert vote.battle.contender_a.reveal_dict()["name"] in {"first-one", "second-one"}
 
 
+def test_a_reasoning_trace_that_names_the_model_is_no_leak(ready_battle: Battle) -> None:
+    # The voter never sees a trace before the vote, so it cannot have swayed the vote.
+    Completion.objects.filter(turn__battle=ready_battle).update(
+        reasoning="I am First Model, made by Acme AI (first-one); I should not say so."
+    )
+
+    cast_vote(battle_id=ready_battle.id, voter="owner", outcome="tie")
+
+    battle = Battle.objects.get(pk=ready_battle.pk)
+    assert battle.excluded_reason == ""
+    assert Vote.objects.get(battle=battle).counted is True
+
+
 def test_categories_are_stored_at_vote_time(ready_battle: Battle) -> None:
     cast_vote(battle_id=ready_battle.id, voter="owner", outcome="tie")
     rows = BattleCategory.objects.filter(battle=ready_battle)

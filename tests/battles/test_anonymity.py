@@ -1,7 +1,8 @@
 """Before the vote nothing the server sends may tell who is who; after it, the names show.
 
 Every response of a whole battle -- bodies, headers, cookies, redirects, SSE events -- is
-recorded and searched for every identifying string of every contender.
+recorded and searched for every identifying string of every contender, and for reasoning
+models' traces too (they tend to name their makers).
 """
 
 import re
@@ -11,7 +12,7 @@ import pytest
 from django.test import Client
 
 from arena.models import BackendKind, Contender
-from battles.models import Completion, CompletionStatus
+from battles.models import Battle, Completion, CompletionStatus
 from tests.battles.sse_helpers import read_stream
 from tests.fixtures.web import VoterClient, generate, identity_strings, make_contender
 
@@ -131,3 +132,55 @@ def test_a_failing_backend_leaks_neither_its_error_nor_its_name(
     assert detail["status"] == "failed"
     errors = {detail["turns"][0][side]["error"] for side in ("a", "b")}
     assert "This answer could not be generated." in errors
+
+
+def test_reasoning_traces_reach_the_voter_only_after_the_vote(
+    voter_client: VoterClient, openai_server: Any, anthropic_server: Any
+) -> None:
+    # given two reasoning models, one per protocol, whose traces name them
+    contenders = [
+        make_contender(
+            "saffron-crane",
+            public_name="Thinkwell Deep",
+            organisation="Cogitara Labs",
+            backend=BackendKind.OPENAI,
+            base_url=openai_server.base_url,
+            provider_model="reasoning-cogitara-thinkwell-deep",
+        ),
+        make_contender(
+            "juniper-otter",
+            public_name="Mulling Opus",
+            organisation="Ponderosa AI",
+            backend=BackendKind.ANTHROPIC,
+            base_url=anthropic_server.base_url,
+            provider_model="thinking-ponderosa-mulling-opus",
+            params={"thinking_budget": 2048},
+        ),
+    ]
+    record = Recorder()
+
+    # when a voter drives the battle up to the vote, watching it live
+    battle_id = _drive_battle_until_vote(voter_client, record)
+    done = Completion.objects.filter(turn__battle_id=battle_id).select_related("contender")
+    traces = {c.side: c.reasoning for c in done}
+    names = {c.side: c.contender.provider_model for c in done}
+    done.update(status=CompletionStatus.STREAMING)  # a viewer that came while they streamed
+    live = read_stream(voter_client.http.cookies, f"/api/battles/{battle_id}/events")
+    done.update(status=CompletionStatus.DONE)
+    record.add_stream("events live", live)
+
+    # then both traces exist and name their models, yet nothing sent so far shows them
+    assert all(names[side] in traces[side] for side in ("a", "b"))
+    assert record.leaks([*identity_strings(contenders), *traces.values()]) == []
+    thinking = [e.data for e in live.events if e.event == "thinking"]
+    assert sorted(thinking, key=lambda d: d["side"]) == [{"side": "a"}, {"side": "b"}]
+
+    # and after the vote both traces can be opened (the answers named no one: it counts)
+    voter_client.post(f"/api/battles/{battle_id}/vote", {"outcome": "tie"})
+    detail = voter_client.get(f"/api/battles/{battle_id}").json()
+    page = voter_client.get(f"/battles/{battle_id}/").content.decode()
+    assert detail["turns"][0]["reasoning"] == traces
+    assert page.count('<details class="trace">') == 2
+    for contender in contenders:
+        assert contender.provider_model in page
+    assert Battle.objects.get(pk=battle_id).excluded_reason == ""

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from arena.models import Contender
-from battles.models import Battle, Vote
+from battles.models import Battle, Completion, Vote
 from tests.fixtures.web import VoterClient, generate
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,29 @@ def test_vote_reveals_both_sides(
     detail = voter_client.get(f"/api/battles/{battle_id}").json()
     assert detail["status"] == "voted"
     assert detail["reveal"] == {**expected, "outcome": "a"}
+
+
+def test_reasoning_traces_come_with_the_voted_battle_only(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    battle_id = voter_client.post("/api/battles", {"prompt": "Say hi"}).json()["id"]
+    generate(battle_id)
+    voter_client.post(f"/api/battles/{battle_id}/turns", {"prompt": "And again"})
+    generate(battle_id)
+    Completion.objects.filter(turn__battle_id=battle_id, side="b").update(reasoning="Hmm.")
+    Completion.objects.filter(turn__battle_id=battle_id, turn__index=1, side="a").update(
+        reasoning="Second thoughts."
+    )
+
+    before = voter_client.get(f"/api/battles/{battle_id}").json()
+    voter_client.post(f"/api/battles/{battle_id}/vote", {"outcome": "a"})
+    after = voter_client.get(f"/api/battles/{battle_id}").json()
+
+    assert [turn["reasoning"] for turn in before["turns"]] == [None, None]
+    assert [turn["reasoning"] for turn in after["turns"]] == [
+        {"a": "", "b": "Hmm."},
+        {"a": "Second thoughts.", "b": "Hmm."},
+    ]
 
 
 def test_second_vote_is_a_409_and_keeps_the_first(

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from arena.models import Contender
-from battles.models import Battle, Turn, Vote
+from battles.models import Battle, Completion, Turn, Vote
 from tests.fixtures.web import VoterClient, generate
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +126,28 @@ def test_vote_fallback_reveals_the_names(secret_contenders: list[Contender]) -> 
     assert "zanzibar-owl" in html and "marzipan-yak" in html
     assert html.count("codename — not yet revealed") == 2
     assert 'href="/">New battle</a>' in html
+
+
+def test_reasoning_traces_show_collapsed_and_escaped_only_after_the_vote(
+    secret_contenders: list[Contender],
+) -> None:
+    client, token = _page_client()
+    battle_id = _start(client, token)
+    generate(battle_id)
+    trace = "I am <b>Quibblefrost</b> & I think first."
+    Completion.objects.filter(turn__battle_id=battle_id, side="a").update(reasoning=trace)
+
+    before = client.get(f"/battles/{battle_id}/").content.decode()
+    client.post(f"/battles/{battle_id}/vote/", {"outcome": "a", "csrfmiddlewaretoken": token})
+    after = client.get(f"/battles/{battle_id}/").content.decode()
+
+    assert "Quibblefrost" not in before and "<details" not in before
+    # One trace (side b did not reason), closed until opened, as text and not as markup.
+    details = re.findall(r"<details[^>]*>", after)
+    assert details == ['<details class="trace">']
+    assert "I am &lt;b&gt;Quibblefrost&lt;/b&gt; &amp; I think first." in after
+    side_a = after.split('data-side="a"', 1)[1].split('data-side="b"', 1)[0]
+    assert '<details class="trace">' in side_a
 
 
 def test_vote_fallback_before_the_answers_is_refused_on_the_page(

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from arena.models import Contender
 from battles.channel import get_channel, stream_key
@@ -78,6 +79,45 @@ def test_stream_carries_both_sides_then_done(
     assert all(set(e.data) <= {"side", "text", "status"} for e in stream.events)
 
 
+def test_thinking_is_forwarded_with_the_side_only(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    battle_id, c = _battle(voter_client)
+    for side in "ab":
+        _stream_state(c[side], CompletionStatus.STREAMING)
+    # Workers publish no trace; were one ever in the entry, it would not be passed on.
+    _publish(c["a"], "thinking", "I am Quibblefrost Ultra by Vexmoor Labs.")
+    _publish(c["a"], "delta", "Owls.")
+    for side in "ab":
+        _publish(c[side], "end", "done")
+
+    stream = read_stream(voter_client.http.cookies, _url(battle_id))
+
+    thinking = [e for e in stream.events if e.event == "thinking"]
+    assert [e.data for e in thinking] == [{"side": "a"}]
+    assert thinking[0].id  # resumable like every other event
+    assert "Quibblefrost" not in stream.raw and "Vexmoor" not in stream.raw
+    assert replay(stream.events) == {"a": "Owls.", "b": ""}
+
+
+def test_a_finished_side_is_replayed_from_the_database_without_its_reasoning(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    battle_id, c = _battle(voter_client)
+    for side in "ab":
+        _stream_state(c[side], CompletionStatus.DONE, f"Answer {side}.")
+    Completion.objects.filter(pk=c["a"].pk).update(
+        reasoning="I am Quibblefrost Ultra by Vexmoor Labs.", first_reasoning_at=timezone.now()
+    )
+    _publish(c["a"], "thinking")  # still in the stream, but the side is over
+
+    stream = read_stream(voter_client.http.cookies, _url(battle_id))
+
+    assert "thinking" not in [e.event for e in stream.events]
+    assert "Quibblefrost" not in stream.raw
+    assert replay(stream.events) == {"a": "Answer a.", "b": "Answer b."}
+
+
 def test_reconnect_with_last_event_id_resumes_without_duplicates(
     voter_client: VoterClient, secret_contenders: list[Contender]
 ) -> None:
@@ -134,7 +174,10 @@ def test_real_generation_streams_text_equal_to_the_database(
     stream = read_stream(voter_client.http.cookies, _url(battle_id))
 
     final = {x.side: x.text for x in Completion.objects.filter(turn__battle_id=battle_id)}
-    assert _deltas(stream.events) > 2  # token by token, not one blob
+    # Served from the token streams (a catch-up joins each side's deltas into one), not
+    # from the database, which would start each side with a reset.
+    assert "reset" not in {e.event for e in stream.events}
+    assert _deltas(stream.events) == 2
     assert replay(stream.events) == final
     assert stream.events[-1].event == "done"
 
@@ -250,3 +293,25 @@ def test_live_stream_under_uvicorn_matches_the_final_text(arena_server: ArenaSer
     assert _deltas(events) > 10
     assert replay(events) == {side: final["turns"][0][side]["text"] for side in "ab"}
     assert final["status"] == "ready"
+
+
+def test_a_viewer_that_falls_behind_gets_each_sides_backlog_as_one_delta(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    battle_id, c = _battle(voter_client)
+    for side in "ab":
+        _stream_state(c[side], CompletionStatus.STREAMING)
+    for part in ("One ", "two ", "three"):
+        _publish(c["a"], "delta", part)
+    _publish(c["a"], "reset")  # deltas are never joined across a reset
+    _publish(c["a"], "delta", "Again")
+    for side in "ab":
+        _publish(c[side], "end", "done")
+
+    stream = read_stream(voter_client.http.cookies, _url(battle_id))
+
+    assert [(e.event, e.data.get("text")) for e in stream.events if e.data.get("side") == "a"] == [
+        ("delta", "One two three"), ("reset", None), ("delta", "Again"), ("end", None),
+    ]
+    # The joined delta carries the id of its last entry, so a reconnect resumes after it.
+    assert replay(stream.events)["a"] == "Again"

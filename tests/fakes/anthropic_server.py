@@ -8,7 +8,7 @@ Scenarios by model id, see ``tests.fakes.base``. Standalone:
 import json
 from typing import Any
 
-from tests.fakes.base import Conversation, FakeHandler, FakeServer, Scenario, main
+from tests.fakes.base import Conversation, FakeHandler, FakeServer, Scenario, main, trace
 
 _ERRORS = {
     400: ("invalid_request_error", "Invalid request."),
@@ -24,6 +24,25 @@ def _text(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+    return ""
+
+
+def _thinking_refusal(body: dict[str, Any]) -> str:
+    """Why the real API would refuse the request's ``thinking`` settings; "" when it would not."""
+    thinking = body.get("thinking")
+    if thinking is None:
+        return ""
+    budget = thinking.get("budget_tokens") if isinstance(thinking, dict) else None
+    if not isinstance(thinking, dict) or thinking.get("type") != "enabled":
+        return "thinking: Input tag does not match the expected tags"
+    if not isinstance(budget, int) or budget < 1024:
+        return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+    if body["max_tokens"] <= budget:
+        return "`max_tokens` must be greater than `thinking.budget_tokens`."
+    if body.get("temperature", 1) != 1:
+        return "`temperature` may only be set to 1 when thinking is enabled."
+    if body.get("top_p", 1) < 0.95:
+        return "`top_p` must be greater than or equal to 0.95 when thinking is enabled."
     return ""
 
 
@@ -46,6 +65,9 @@ class AnthropicHandler(FakeHandler):
             or not isinstance(body.get("max_tokens"), int)
         ):
             self.error(400)
+            return
+        if refusal := _thinking_refusal(body):
+            self.error(400, refusal)
             return
         model = str(body.get("model", ""))
         scenario = Scenario.parse(model)
@@ -91,9 +113,12 @@ class AnthropicHandler(FakeHandler):
     ) -> None:
         pacing = scenario.pacing(convo)
         tokens = pacing.tokens
+        # A thinking model thinks only when asked to, and its thinking counts as output.
+        thoughts = trace(model) if scenario.name == "thinking" and body.get("thinking") else []
         stop_reason = "end_turn"
-        if len(tokens) > body["max_tokens"]:
-            tokens, stop_reason = tokens[: body["max_tokens"]], "max_tokens"
+        room = body["max_tokens"] - len(thoughts)
+        if len(tokens) > room:
+            tokens, stop_reason = tokens[:room], "max_tokens"
 
         self.start_stream()
         if scenario.name == "hang-headers":
@@ -103,14 +128,14 @@ class AnthropicHandler(FakeHandler):
             return
         self.event("message_start", {"message": self.message(model, convo, "", 1)})
         index = 0
-        if scenario.name == "reasoning":
-            self.event(
-                "content_block_start",
-                {"index": 0, "content_block": {"type": "thinking", "thinking": ""}},
-            )
-            delta = {"type": "thinking_delta", "thinking": "Let me think. "}
-            self.event("content_block_delta", {"index": 0, "delta": delta})
-            signature = {"type": "signature_delta", "signature": "c2lnbmF0dXJl"}
+        if thoughts:
+            thinking = {"type": "thinking", "thinking": "", "signature": ""}
+            self.event("content_block_start", {"index": 0, "content_block": thinking})
+            for thought in thoughts:
+                delta = {"type": "thinking_delta", "thinking": thought}
+                self.event("content_block_delta", {"index": 0, "delta": delta})
+            # The signature comes last, just before the thinking block stops.
+            signature = {"type": "signature_delta", "signature": "RXVGZmFrZXNpZ25hdHVyZQ=="}
             self.event("content_block_delta", {"index": 0, "delta": signature})
             self.event("content_block_stop", {"index": 0})
             index = 1
@@ -148,7 +173,7 @@ class AnthropicHandler(FakeHandler):
             "message_delta",
             {
                 "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                "usage": {"output_tokens": len(tokens)},
+                "usage": {"output_tokens": len(thoughts) + len(tokens)},
             },
         )
         self.event("message_stop", {})

@@ -10,11 +10,15 @@ nothing), ``stall`` (one token, then nothing), ``think`` (``think-8`` = headers,
 8 s of complete silence — not a byte — then the answer: a reasoning model thinking
 before its first visible token), ``pause`` (``pause-8`` = half the answer, 8 s of
 silence, the rest), ``big`` (``big-1024`` = an answer of about 1024 KB, streamed in
-1 KB deltas), ``reasoning`` (thinking deltas, then the
-answer), ``stream-error`` (an error event mid-stream), ``strict`` (OpenAI only: rejects
-``stream_options`` with 400, like some compatible servers), ``modern`` (OpenAI only:
-rejects ``max_tokens``, wants ``max_completion_tokens``). A refused API key is echoed
-in the 401 message, harsher than real providers, so tests can check it is not passed on.
+1 KB deltas), ``stream-error`` (an error event mid-stream), ``strict`` (OpenAI only:
+rejects ``stream_options`` with 400, like some compatible servers), ``modern`` (OpenAI
+only: rejects ``max_tokens``, wants ``max_completion_tokens``). Reasoning models think
+aloud first, in a ``trace`` that, like real ones, names the model id: ``reasoning``
+(OpenAI only: ``reasoning_content`` deltas, as DeepSeek, xAI and vLLM send them),
+``reasoning-field`` (OpenAI only: the ``reasoning`` field, as OpenRouter sends it),
+``thinking`` (Anthropic only: when the request enables ``thinking``, a thinking block
+before the text block). A refused API key is echoed in the 401 message, harsher than
+real providers, so tests can check it is not passed on.
 """
 
 import argparse
@@ -44,6 +48,8 @@ SCENARIOS = (
     "pause",
     "big",
     "reasoning",
+    "reasoning-field",
+    "thinking",
     "stream-error",
     "strict",
     "modern",
@@ -107,6 +113,12 @@ class Pacing:
     def before(self, index: int) -> float:
         """Seconds of silence before token ``index``."""
         return self.delay + (self.pause if index == self.pause_at else 0.0)
+
+
+def trace(model: str) -> list[str]:
+    """The thinking a reasoning scenario streams before its answer, piece by piece."""
+    # Markdown too, as real traces have: style features must not count it.
+    return ["## Plan\n", f"I am **{model}**, ", "so I answer in my own style.\n"]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,15 @@ import json
 import time
 from typing import Any, ClassVar
 
-from tests.fakes.base import SCENARIOS, Conversation, FakeHandler, FakeServer, Scenario, main
+from tests.fakes.base import (
+    SCENARIOS,
+    Conversation,
+    FakeHandler,
+    FakeServer,
+    Scenario,
+    main,
+    trace,
+)
 
 _ERRORS = {
     400: ("invalid_request_error", "Invalid request."),
@@ -17,6 +25,8 @@ _ERRORS = {
     429: ("rate_limit_error", "Rate limit reached, try again later."),
     500: ("server_error", "The server had an error while processing your request."),
 }
+# The delta field each reasoning scenario thinks in.
+_REASONING_FIELDS = {"reasoning": "reasoning_content", "reasoning-field": "reasoning"}
 
 
 class OpenAIHandler(FakeHandler):
@@ -119,9 +129,12 @@ class OpenAIHandler(FakeHandler):
         if pacing.think and not self.wait(pacing.think):
             return
         self.write_chunk(chunk({"role": "assistant", "content": ""}))
-        if scenario.name == "reasoning":
-            for thought in ("Let me ", "think. "):
-                self.write_chunk(chunk({"reasoning_content": thought}))
+        # Like DeepSeek and OpenRouter, a reasoning server nulls the field it is not using.
+        reasoning = _REASONING_FIELDS.get(scenario.name)
+        quiet = {reasoning: None} if reasoning else {}
+        if reasoning:
+            for thought in trace(model):
+                self.write_chunk(chunk({"content": None, reasoning: thought}))
         half = max(1, len(tokens) // 2)
         for i, token in enumerate(tokens):
             if scenario.name == "cut" and i == half:
@@ -145,7 +158,7 @@ class OpenAIHandler(FakeHandler):
             silence = pacing.before(i)
             if silence and not self.wait(silence):
                 return
-            self.write_chunk(chunk({"content": token}))
+            self.write_chunk(chunk({"content": token, **quiet}))
         self.write_chunk(chunk({}, finish))
         options = body.get("stream_options") or {}
         if options.get("include_usage"):

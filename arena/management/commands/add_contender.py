@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--top-p", type=float)
         parser.add_argument("--system-prompt")
         parser.add_argument(
+            "--thinking-budget", type=int, help="anthropic: tokens to think before answering"
+        )
+        parser.add_argument(
             "--status",
             default=ContenderStatus.ACTIVE,
             choices=[ContenderStatus.ACTIVE, ContenderStatus.PAUSED],
@@ -42,6 +45,7 @@ class Command(BaseCommand):
             "max_tokens": options["max_tokens"],
             "top_p": options["top_p"],
             "system_prompt": options["system_prompt"],
+            "thinking_budget": options["thinking_budget"],
         }
         try:
             contender = add_contender(

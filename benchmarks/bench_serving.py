@@ -81,6 +81,10 @@ class Services(Protocol):
     redis_url: str
     max_connections: int
 
+    def process_groups(self) -> dict[str, int]:
+        """Process groups whose CPU time is ours to count (none for shared servers)."""
+        ...
+
     def stop(self) -> None: ...
 
 
@@ -106,6 +110,11 @@ class PrivateServices:
             f"{max_connections}, {reserved} reserved for superusers; the app logs in as "
             f"role arena), private Redis 127.0.0.1:{self.redis.port}"
         )
+
+    def process_groups(self) -> dict[str, int]:
+        # Backends are children of the postmaster, in its process group.
+        groups = {"pg": self.pg.process, "redis": self.redis.process}
+        return {name: proc.pid for name, proc in groups.items() if proc is not None}
 
     def stop(self) -> None:
         for service in (self.redis, self.pg):
@@ -136,6 +145,9 @@ class SharedServices:
             f"SHARED PostgreSQL (database arena_bench, max_connections "
             f"{self.max_connections}, shared with others), shared Redis {self.redis_url}"
         )
+
+    def process_groups(self) -> dict[str, int]:
+        return {}
 
     def stop(self) -> None:
         pass
@@ -173,7 +185,8 @@ class Stack:
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self.ports: dict[str, int] = {}
+        # Other process groups to count CPU for (the private database and Redis).
+        self.extra_groups: dict[str, int] = {}
 
     def spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = (self.log_dir / f"{name}.log").open("ab")
@@ -213,7 +226,8 @@ class Stack:
         self.wait_log("worker", "ready.")
 
     def cpu_seconds(self) -> dict[str, float]:
-        return {name: group_cpu_seconds(p.pid) for name, p in self.processes.items()}
+        groups = {name: p.pid for name, p in self.processes.items()} | self.extra_groups
+        return {name: group_cpu_seconds(pgid) for name, pgid in groups.items()}
 
     def check_alive(self, name: str) -> None:
         proc = self.processes[name]
@@ -1057,6 +1071,7 @@ def run_vote_phase(
         opened0 = connections_opened(dsn, config.redis_url)
         poller = ConnectionPoller(dsn)
         cpu0 = stack.cpu_seconds()
+        own0 = os.times()
         poller.start()
         tally = Tally()
         profiler = Profiler(profile_dir, stack, "votes")
@@ -1069,6 +1084,7 @@ def run_vote_phase(
             poller.finish()
         result.profile = profiler.hottest()
         cpu1 = stack.cpu_seconds()
+        own1 = os.times()
         time.sleep(1)  # statistics reach pg_stat_database within a second
         opened1 = connections_opened(dsn, config.redis_url)
         result.opened = {k: opened1[k] - opened0[k] for k in opened1}
@@ -1077,6 +1093,7 @@ def run_vote_phase(
         db_query(dsn, "UPDATE arena_contender SET provider_model = %s", [config.model])
     result.load_avg = [round(x, 2) for x in os.getloadavg()]
     result.cpu_s = {name: round(cpu1[name] - cpu0.get(name, 0), 2) for name in cpu1}
+    result.cpu_s["client"] = round((own1.user + own1.system) - (own0.user + own0.system), 2)
     result.votes_attempted = sum(len(battle_ids) for _, battle_ids in owned)
     result.votes_accepted = len(tally.accepted)
     result.failures = dict(tally.failures.most_common())
@@ -1176,13 +1193,14 @@ def report(levels: list[LevelResult], votes: VoteResult | None) -> str:
             r.added_ttft_ms.get("p50"), r.added_ttft_ms.get("p95"),
             f"{r.votes_accepted}/{r.votes_in_db}",
             r.peak_pg_connections,
-            r.cpu_s.get("web"), r.cpu_s.get("worker"), r.cpu_s.get("fake"), r.cpu_s.get("client"),
+            r.cpu_s.get("web"), r.cpu_s.get("worker"), r.cpu_s.get("pg"), r.cpu_s.get("redis"),
+            r.cpu_s.get("fake"), r.cpu_s.get("client"),
             " ".join(f"{x:.1f}" for x in r.load_avg),
         ])
     parts.append(table(
         ["voters", "battles", "fail", "5xx", "drop", "ttft p50", "p95", "direct p50", "p95",
-         "added p50", "p95", "votes ok/db", "pg conns", "cpu web", "worker", "fake",
-         "client", "load avg"],
+         "added p50", "p95", "votes ok/db", "pg conns", "cpu web", "worker", "pg", "redis",
+         "fake", "client", "load avg"],
         rows,
     ))
     parts.append("(times in ms; added = arena TTFT minus the direct call started beside it; "
@@ -1216,13 +1234,13 @@ def report(levels: list[LevelResult], votes: VoteResult | None) -> str:
     if votes is not None:
         parts.append(table(
             ["vote voters", "prepared", "not ready", "accepted", "fail", "5xx", "seconds",
-             "votes/s", "lat p50", "p95", "votes ok/db", "pg conns", "cpu web", "worker",
+             "votes/s", "lat p50", "p95", "votes ok/db", "pg conns", "cpu web", "pg", "client",
              "load avg"],
             [[votes.voters, votes.battles_prepared, votes.not_ready, votes.votes_accepted,
               sum(votes.failures.values()), votes.errors_5xx, votes.seconds, votes.votes_per_s,
               votes.latency_ms.get("p50"), votes.latency_ms.get("p95"),
               f"{votes.votes_accepted}/{votes.votes_in_db}", votes.peak_pg_connections,
-              votes.cpu_s.get("web"), votes.cpu_s.get("worker"),
+              votes.cpu_s.get("web"), votes.cpu_s.get("pg"), votes.cpu_s.get("client"),
               " ".join(f"{x:.1f}" for x in votes.load_avg)]],
         ))
         extra = [
@@ -1326,6 +1344,7 @@ def main() -> int:
               flush=True)
         services = make_services(args.services, args.max_connections)
         print(f"services: {services.label}", flush=True)
+        stack.extra_groups = services.process_groups()
         env = {
             **os.environ,
             "DATABASE_URL": services.database_url,

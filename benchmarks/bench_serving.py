@@ -179,6 +179,15 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / ticks
 
 
+def listen_overflows() -> int:
+    """The machine's count of connections refused by a full accept queue (all servers)."""
+    lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines()]
+    for keys, values in zip(lines[::2], lines[1::2], strict=False):
+        if keys and keys[0] == "TcpExt:" and "ListenOverflows" in keys:
+            return int(values[keys.index("ListenOverflows")])
+    return 0
+
+
 class Stack:
     """The fake provider, web and worker processes, each in its own process group."""
 
@@ -584,6 +593,9 @@ class LevelResult:
     # Connections opened during the level and its tail (new PostgreSQL sessions of the
     # arena database, new Redis connections), per request sent.
     opened: dict[str, int] = field(default_factory=dict)
+    # Connections any server on this machine dropped because its accept queue was full
+    # (the fake provider's backlog is Python's default of 5).
+    listen_overflows: int = 0
     cpu_s: dict[str, float] = field(default_factory=dict)
     load_avg: list[float] = field(default_factory=list)
     still_generating_after: int = 0
@@ -876,6 +888,7 @@ def run_level(
     """One level: voters, connection poller, CPU and log accounting, vote check in the DB."""
     result = LevelResult(level=level)
     opened0 = connections_opened(dsn, config.redis_url)
+    overflows0 = listen_overflows()
     log_marks = {name: stack.log_size(name) for name in ("web", "worker", "fake")}
     poller = ConnectionPoller(dsn)
     cpu0 = stack.cpu_seconds()
@@ -891,6 +904,7 @@ def run_level(
     result.profile = profiler.hottest()
     cpu1 = stack.cpu_seconds()
     own1 = os.times()
+    result.listen_overflows = listen_overflows() - overflows0
     result.load_avg = [round(x, 2) for x in os.getloadavg()]
     result.cpu_s = {name: round(cpu1.get(name, 0) - cpu0.get(name, 0), 2) for name in cpu0}
     result.cpu_s["client"] = round(
@@ -1212,7 +1226,8 @@ def report(levels: list[LevelResult], votes: VoteResult | None) -> str:
             f"{fmt(r.battle_seconds.get('p95'))}s, TTFT samples: arena {r.ttft_samples}, "
             f"direct {r.direct_samples}, paired {r.paired_samples}; pg peak by app "
             f"{r.peak_pg_by_app}, connections "
-            f"opened: pg {r.opened.get('pg')}, redis {r.opened.get('redis')}, "
+            f"opened: pg {r.opened.get('pg')}, redis {r.opened.get('redis')}, listen-queue "
+            f"overflows (machine-wide) {r.listen_overflows}, "
             f"still generating after {r.still_generating_after}, contenders {r.contenders_after}"
         ]
         if r.ttft_breakdown_ms:

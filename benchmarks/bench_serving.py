@@ -1289,6 +1289,21 @@ def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+def _prepare_process() -> None:
+    """Open-file limit raised to the hard limit (children inherit it: hundreds of streams
+    are a socket each, twice), and uvloop for the voters' event loop when installed."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,50,200,500",
@@ -1342,6 +1357,7 @@ def main() -> int:
             parser.error("--profile needs py-spy in the venv: .venv/bin/pip install py-spy")
         profile_dir.mkdir(parents=True, exist_ok=True)
 
+    _prepare_process()
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     stack = Stack(log_dir)
@@ -1442,6 +1458,9 @@ def main() -> int:
             print(f"\nwrote {args.json}")
         print(f"process logs: {log_dir}")
         return 0
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: stopping every process (logs in {log_dir})", file=sys.stderr)
+        return 130
     finally:
         cleanup()
 

@@ -590,11 +590,11 @@ class LevelResult:
     lost_votes: int = 0
     peak_pg_connections: int = 0
     peak_pg_by_app: dict[str, int] = field(default_factory=dict)
-    # Connections opened during the level and its tail (new PostgreSQL sessions of the
-    # arena database, new Redis connections), per request sent.
+    # Connections opened during the level and its tail: new PostgreSQL sessions of the
+    # arena database, new connections accepted by Redis.
     opened: dict[str, int] = field(default_factory=dict)
     # Connections any server on this machine dropped because its accept queue was full
-    # (the fake provider's backlog is Python's default of 5).
+    # (machine-wide counter: other people's servers count too).
     listen_overflows: int = 0
     cpu_s: dict[str, float] = field(default_factory=dict)
     load_avg: list[float] = field(default_factory=list)
@@ -723,6 +723,7 @@ async def read_events(
             await response.aread()
             tally.response("events", response, 200)
             return None, None, ends
+        tally.requests += 1
         event, data = "", ""
         async for line in response.aiter_lines():
             if line.startswith("event:"):

@@ -14,6 +14,7 @@ from django.core.cache import cache
 pytest_plugins: list[str] = [
     "tests.fixtures.production", "tests.fixtures.backends",
     "tests.fixtures.web", "tests.fixtures.server", "tests.fixtures.private_services",
+    "tests.fixtures.faults",
 ]
 
 

@@ -162,10 +162,12 @@ def make_services(kind: str, max_connections: int) -> Services:
 # --- Processes ---------------------------------------------------------------------------
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """utime + stime of every live process in process group ``pgid`` (threads included)."""
+def group_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system, threads included) of process ``root``, its process
+    group, and every descendant: live ones' own time, and the time of the children they
+    already reaped (PostgreSQL backends start sessions of their own and come and go)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    stats: dict[int, tuple[int, int, int]] = {}  # pid -> (ppid, pgrp, ticks incl. reaped)
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -174,9 +176,21 @@ def group_cpu_seconds(pgid: int) -> float:
         except OSError:
             continue
         fields = raw[raw.rindex(")") + 2 :].split()
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        used = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+        stats[int(name)] = (int(fields[1]), int(fields[2]), used)
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+    ours = {pid for pid, (_, pgrp, _) in stats.items() if pgrp == root}
+    todo = [root, *ours]
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, []):
+            if child not in ours:
+                ours.add(child)
+                todo.append(child)
+    ours.add(root)
+    return sum(stats[pid][2] for pid in ours if pid in stats) / ticks
 
 
 def listen_overflows() -> int:

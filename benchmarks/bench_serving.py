@@ -352,6 +352,9 @@ class ConnectionPoller(threading.Thread):
         self.dsn, self.interval = dsn, interval
         self.peak_total = 0
         self.peak_by_app: Counter[str] = Counter()
+        # Summed over samples, per state (active, idle, idle in transaction): divided by
+        # the sample count, how many connections were in that state on average.
+        self.state_sums: Counter[str] = Counter()
         self.samples = 0
         self.errors = 0
         self._halt = threading.Event()
@@ -359,9 +362,10 @@ class ConnectionPoller(threading.Thread):
 
     def run(self) -> None:
         sql = (
-            "SELECT coalesce(application_name, ''), count(*) FROM pg_stat_activity "
+            "SELECT coalesce(application_name, ''), coalesce(state, ''), count(*) "
+            "FROM pg_stat_activity "
             "WHERE backend_type = 'client backend' AND datname = current_database() "
-            "AND coalesce(application_name, '') NOT LIKE 'bench-%%' GROUP BY 1"
+            "AND coalesce(application_name, '') NOT LIKE 'bench-%%' GROUP BY 1, 2"
         )
         fresh = False
         while not self._halt.is_set():
@@ -375,14 +379,23 @@ class ConnectionPoller(threading.Thread):
             else:
                 fresh = False
                 self.samples += 1
-                self.peak_total = max(self.peak_total, sum(n for _, n in rows))
-                for app, n in rows:
+                self.peak_total = max(self.peak_total, sum(n for _, _, n in rows))
+                by_app: Counter[str] = Counter()
+                for app, state, n in rows:
+                    by_app[app] += n
+                    self.state_sums[state] += n
+                for app, n in by_app.items():
                     self.peak_by_app[app] = max(self.peak_by_app[app], n)
             self._halt.wait(self.interval)
 
     def finish(self) -> None:
         self._halt.set()
         self.join(5)
+
+    def mean_by_state(self) -> dict[str, float]:
+        return {
+            state: round(n / self.samples, 1) for state, n in self.state_sums.items()
+        } if self.samples else {}
 
 
 def db_query(dsn: str, sql: str, params: Any = None, retry_for: float = 30.0) -> list[Any]:
@@ -604,6 +617,7 @@ class LevelResult:
     lost_votes: int = 0
     peak_pg_connections: int = 0
     peak_pg_by_app: dict[str, int] = field(default_factory=dict)
+    mean_pg_by_state: dict[str, float] = field(default_factory=dict)
     # Connections opened during the level and its tail: new PostgreSQL sessions of the
     # arena database, new connections accepted by Redis.
     opened: dict[str, int] = field(default_factory=dict)
@@ -953,6 +967,7 @@ def run_level(
     result.votes_accepted = len(tally.accepted)
     result.peak_pg_connections = poller.peak_total
     result.peak_pg_by_app = dict(poller.peak_by_app)
+    result.mean_pg_by_state = poller.mean_by_state()
     result.still_generating_after = wait_quiet(dsn, quiet_timeout)
     time.sleep(1)  # statistics reach pg_stat_database within a second
     opened1 = connections_opened(dsn, config.redis_url)
@@ -995,6 +1010,7 @@ class VoteResult:
     lost_votes: int = 0
     peak_pg_connections: int = 0
     peak_pg_by_app: dict[str, int] = field(default_factory=dict)
+    mean_pg_by_state: dict[str, float] = field(default_factory=dict)
     opened: dict[str, int] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
     load_avg: list[float] = field(default_factory=list)
@@ -1138,6 +1154,7 @@ def run_vote_phase(
     result.lost_votes = result.votes_accepted - result.votes_in_db
     result.peak_pg_connections = poller.peak_total
     result.peak_pg_by_app = dict(poller.peak_by_app)
+    result.mean_pg_by_state = poller.mean_by_state()
     for name, mark in log_marks.items():
         with (stack.log_dir / f"{name}.log").open("rb") as f:
             f.seek(mark)
@@ -1240,7 +1257,7 @@ def report(levels: list[LevelResult], votes: VoteResult | None) -> str:
             f"{r.requests} requests, battle p50/p95 {fmt(r.battle_seconds.get('p50'))}/"
             f"{fmt(r.battle_seconds.get('p95'))}s, TTFT samples: arena {r.ttft_samples}, "
             f"direct {r.direct_samples}, paired {r.paired_samples}; pg peak by app "
-            f"{r.peak_pg_by_app}, connections "
+            f"{r.peak_pg_by_app}, mean by state {r.mean_pg_by_state}, connections "
             f"opened: pg {r.opened.get('pg')}, redis {r.opened.get('redis')}, listen-queue "
             f"overflows (machine-wide) {r.listen_overflows}, "
             f"still generating after {r.still_generating_after}, contenders {r.contenders_after}"
@@ -1275,7 +1292,8 @@ def report(levels: list[LevelResult], votes: VoteResult | None) -> str:
         ))
         extra = [
             f"votes phase: {votes.votes_attempted} votes sent, pg peak by app "
-            f"{votes.peak_pg_by_app}, connections opened: pg {votes.opened.get('pg')}, "
+            f"{votes.peak_pg_by_app}, mean by state {votes.mean_pg_by_state}, "
+            f"connections opened: pg {votes.opened.get('pg')}, "
             f"redis {votes.opened.get('redis')}"
         ]
         if votes.prepare_failures:

@@ -161,6 +161,12 @@ class Conversation:
         return [text[i : i + chunk] for i in range(0, len(text), chunk)]
 
 
+class _Server(ThreadingHTTPServer):
+    # Python's default accept queue of 5 drops connections when hundreds of streams open
+    # at once (a load test); a real provider's front end does not.
+    request_queue_size = 1024
+
+
 @dataclass
 class FakeServer:
     """A provider server on 127.0.0.1 running in a background thread."""
@@ -185,7 +191,7 @@ class FakeServer:
         return f"http://{self.host}:{self._httpd.server_address[1]}{self.url_suffix}"
 
     def start(self) -> "FakeServer":
-        self._httpd = ThreadingHTTPServer((self.host, self.port), self.handler)
+        self._httpd = _Server((self.host, self.port), self.handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)

@@ -1,14 +1,18 @@
-"""One Redis client per process and URL, for the short commands of the web and workers.
+"""One Redis client per process, for the short commands of the web and workers.
 
 Django builds a cache object per request context under ASGI, and with it a new
-connection pool, so every request would open a fresh Redis connection; the token
-channel and the rate limits use this shared, thread-safe client instead. Blocking reads
+connection pool, so every request would open a fresh Redis connection. The token
+channel and the rate limits use ``redis_client``, the cache (and with it the sessions)
+``SharedRedisCache``: thread-safe clients shared by the whole process. Blocking reads
 need their own (longer) socket timeout: see ``battles.channel``.
 """
 
+import threading
 from functools import cache
 
 import redis
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
@@ -24,3 +28,23 @@ def redis_client(url: str) -> redis.Redis:
         # Ride out a blip; a real outage is the caller's to handle, quickly.
         retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 2),
     )
+
+
+_cache_clients: dict[tuple[object, ...], RedisCacheClient] = {}
+_cache_clients_lock = threading.Lock()
+
+
+class SharedRedisCache(RedisCache):
+    """Django's Redis cache backend with one client (and pool) per process.
+
+    ``CACHES["default"]["BACKEND"] = "arena.redis_client.SharedRedisCache"``. Django's
+    own builds its client per cache object, which under ASGI is per request context.
+    """
+
+    @cached_property
+    def _cache(self) -> RedisCacheClient:
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        with _cache_clients_lock:
+            if key not in _cache_clients:
+                _cache_clients[key] = self._class(self._servers, **self._options)
+            return _cache_clients[key]

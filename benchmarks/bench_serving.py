@@ -205,8 +205,9 @@ def listen_overflows() -> int:
 class Stack:
     """The fake provider, web and worker processes, each in its own process group."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, web_workers: int = 1) -> None:
         self.log_dir = log_dir
+        self.web_workers = web_workers
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         # Other process groups to count CPU for (the private database and Redis).
         self.extra_groups: dict[str, int] = {}
@@ -231,7 +232,8 @@ class Stack:
         self.spawn(
             "web",
             [sys.executable, "-m", "uvicorn", "arena.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--lifespan", "off", "--no-access-log"],
+             "--port", str(port), "--lifespan", "off", "--no-access-log",
+             "--workers", str(self.web_workers)],
             env,
         )
         self.wait_http("web", f"http://127.0.0.1:{port}/api/session")
@@ -1374,6 +1376,8 @@ def main() -> int:
     parser.add_argument("--log-dir", default=None,
                         help="where the processes' logs go (default: a new temporary folder)")
     parser.add_argument("--json", default=None, metavar="PATH")
+    parser.add_argument("--web-workers", type=int, default=1,
+                        help="uvicorn worker processes (each with its own connection pool)")
     parser.add_argument("--profile", default=None, metavar="DIR",
                         help="py-spy (pip install py-spy) the web and worker processes per "
                              "phase: collapsed stacks in DIR, hottest frames in the report")
@@ -1393,7 +1397,7 @@ def main() -> int:
     _prepare_process()
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
-    stack = Stack(log_dir)
+    stack = Stack(log_dir, web_workers=args.web_workers)
     services: Services | None = None
 
     def cleanup() -> None:

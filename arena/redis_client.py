@@ -9,6 +9,7 @@ need their own (longer) socket timeout: see ``battles.channel``.
 
 import threading
 from functools import cache
+from typing import Any
 
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -41,10 +42,16 @@ class SharedRedisCache(RedisCache):
     own builds its client per cache object, which under ASGI is per request context.
     """
 
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._location = server
+        self._client_options: dict[str, Any] = dict(params.get("OPTIONS", {}))
+
     @cached_property
     def _cache(self) -> RedisCacheClient:
-        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        key = (self._location, repr(sorted(self._client_options.items())))
         with _cache_clients_lock:
             if key not in _cache_clients:
-                _cache_clients[key] = self._class(self._servers, **self._options)
+                servers = self._location.replace(";", ",").split(",")
+                _cache_clients[key] = RedisCacheClient(servers, **self._client_options)
             return _cache_clients[key]

@@ -138,6 +138,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "arena.redis_client.SharedRedisCache",
             "LOCATION": REDIS_URL,
+            # An unreachable Redis must fail fast (sessions then fall back to PostgreSQL).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
             "KEY_PREFIX": "arena",
         }
     }

@@ -11,7 +11,7 @@ first token, or permanent, fails the completion with its reason kept for operato
 A generation streams for seconds to minutes, so it holds no database connection while
 it waits on the backend (``release_connection`` after each short read or write), and
 its final writes wait out a database restart. The token channel may go away too (a
-Redis restart): the answer carries on regardless, and ``_Publisher`` brings viewers
+Redis restart): the answer carries on regardless, and ``StreamPublisher`` brings viewers
 back in step once the channel is back.
 """
 
@@ -39,8 +39,9 @@ from arena.backends.base import (
 )
 from arena.db import DATABASE_UNAVAILABLE, release_connection, retry_on_database_error
 from battles import breaker
-from battles.channel import ChannelUnavailable, EntryKind, get_channel, stream_key
+from battles.channel import ChannelUnavailable, get_channel, stream_key
 from battles.models import Battle, Completion, CompletionStatus
+from battles.publisher import StreamPublisher
 from battles.style import style_features
 
 logger = logging.getLogger(__name__)
@@ -49,10 +50,6 @@ T = TypeVar("T")
 
 # How often a streaming run checks that it still holds its claim (see _ClaimLost).
 CLAIM_CHECK_SECONDS = 2.0
-# While the token channel is unreachable, how often a run tries it again.
-CHANNEL_RETRY_SECONDS = 1.0
-# How long the end of a stream is retried before viewers are left to the database.
-END_PUBLISH_PATIENCE = 5.0
 
 
 class _ClaimLost(Exception):
@@ -78,81 +75,13 @@ class _Answer:
     reasoning: str
 
 
-class _Publisher:
-    """One run's entries on the token channel, kept exact across a channel outage.
-
-    While the channel is unreachable the deltas are only collected. When it answers
-    again -- or when the stream is shorter than what this run put in (Redis restarted
-    and lost it) -- viewers get a ``reset`` and the whole text so far, so what they show
-    is exactly the answer. Viewers who miss the end altogether read it from the database.
-    """
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self._channel = get_channel()
-        self._parts: list[str] = []
-        # Length the stream must have at least after our next entry; less means lost.
-        self._expected = 1
-        self._behind = False
-        self._retry_at = 0.0
-
-    def reset(self) -> None:
-        self._send("reset")
-
-    def thinking(self) -> None:
-        """That the side thinks, never what (a trace could name its maker)."""
-        if not self._behind:
-            self._send("thinking")
-
-    def delta(self, text: str) -> None:
-        self._parts.append(text)
-        if not self._behind:
-            self._send("delta", text)
-        if self._behind and time.monotonic() >= self._retry_at:
-            self._resync()
-
-    def end(self, status: str) -> None:
-        deadline = time.monotonic() + END_PUBLISH_PATIENCE
-        while True:
-            if self._behind:
-                self._resync()
-            if not self._behind and self._send("end", status):
-                return
-            if time.monotonic() + CHANNEL_RETRY_SECONDS > deadline:
-                logger.warning("%s: end not published, viewers will read the database", self.key)
-                return
-            time.sleep(CHANNEL_RETRY_SECONDS)
-
-    def _resync(self) -> None:
-        self._behind = False
-        if self._send("reset") and self._parts:
-            self._send("delta", "".join(self._parts))
-
-    def _send(self, kind: EntryKind, text: str = "") -> bool:
-        """True when the entry joined an intact stream; otherwise marks the run behind."""
-        try:
-            length = self._channel.publish(self.key, kind, text)
-        except ChannelUnavailable as exc:
-            if not self._behind:
-                logger.warning("%s: token channel unavailable (%s)", self.key, exc)
-            self._behind, self._retry_at = True, time.monotonic() + CHANNEL_RETRY_SECONDS
-            return False
-        lost = length < self._expected
-        # Trimming keeps a stream at ARENA_STREAM_MAXLEN entries, never fewer.
-        self._expected = min(length + 1, settings.ARENA_STREAM_MAXLEN)
-        if lost:
-            logger.warning("%s: token stream was lost (channel restarted); resending", self.key)
-            self._behind, self._retry_at = True, 0.0
-        return not lost
-
-
 def run_generation(completion_id: UUID) -> None:
     """Generate, publish and store one completion; a no-op when it is already finished."""
     claim = _patiently(lambda: _claim(completion_id), "claiming a completion")
     if claim is None:
         return
     completion = claim.completion
-    publisher = _Publisher(stream_key(completion.id))
+    publisher = StreamPublisher(stream_key(completion.id))
     if claim.restarted:
         # A worker died mid-stream: viewers drop the partial text, we start over.
         publisher.reset()
@@ -237,7 +166,7 @@ def _claim(completion_id: UUID) -> _Claim | None:
     return _Claim(completion=completion, lease=lease, restarted=restarted)
 
 
-def _stream_answer(claim: _Claim, publisher: _Publisher) -> _Answer:
+def _stream_answer(claim: _Claim, publisher: StreamPublisher) -> _Answer:
     completion = claim.completion
     contender = completion.contender
     request = build_request(contender, completion.conversation())
@@ -293,7 +222,7 @@ def _consume(
     claim: _Claim,
     parts: list[str],
     thoughts: list[str],
-    publisher: _Publisher,
+    publisher: StreamPublisher,
 ) -> Finished:
     """Publish every delta and collect it into ``parts``, the reasoning into ``thoughts``
     (unpublished); the backend's ``Finished``."""
@@ -338,7 +267,7 @@ def _still_claimed(claim: _Claim) -> bool:
         release_connection()
 
 
-def _start_thinking(claim: _Claim, publisher: _Publisher) -> None:
+def _start_thinking(claim: _Claim, publisher: StreamPublisher) -> None:
     """Record when the side began to reason and tell viewers that it thinks.
 
     Once per run, not per attempt: after a retry the side is still thinking.

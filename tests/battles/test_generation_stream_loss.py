@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from battles import generation
 from battles.channel import get_channel, stream_key
 from battles.generation import run_generation
 from battles.models import CompletionStatus
+from battles.publisher import StreamPublisher
 from tests.battles.generation_helpers import (
     completion_of,
     new_battle,
@@ -27,17 +27,17 @@ def test_a_stream_lost_mid_answer_is_resent_from_the_start(
     battle = new_battle()
     completion = completion_of(battle, "left-one")
     key = stream_key(completion.id)
-    delta = generation._Publisher.delta
+    delta = StreamPublisher.delta
     published = 0
 
-    def delta_then_lose_the_stream(self: generation._Publisher, text: str) -> None:
+    def delta_then_lose_the_stream(self: StreamPublisher, text: str) -> None:
         nonlocal published
         delta(self, text)
         published += 1
         if published == 3:
             get_channel().delete(key)  # as a restarted Redis has it: no such stream
 
-    monkeypatch.setattr(generation._Publisher, "delta", delta_then_lose_the_stream)
+    monkeypatch.setattr(StreamPublisher, "delta", delta_then_lose_the_stream)
 
     run_generation(completion.id)
 

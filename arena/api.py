@@ -4,9 +4,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from arena.errors import ArenaError
 from arena.unavailable import UNAVAILABLE_ERRORS, unavailable_response
 from battles.api import router as battles_router
-from battles.errors import ArenaError
 from ratings.api import router as ratings_router
 
 api = NinjaAPI(title="Arena API", version="1.0", urls_namespace="api")

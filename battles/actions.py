@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
+from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from battles.categories import categorise
 from battles.checks import check_prompt, check_rate_limits
 from battles.dispatch import enqueue_generation
-from battles.errors import BadRequest, Conflict, Forbidden, NotFound
 from battles.leaks import leak_reason, leaking_sides
 from battles.models import (
     Battle,

@@ -6,9 +6,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from arena.errors import BadRequest, RateLimited
 from arena.redis_client import redis_client
-
-from .errors import BadRequest, RateLimited
 
 RATE_WINDOW_SECONDS = 3600
 

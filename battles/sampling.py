@@ -3,9 +3,8 @@
 import random
 import secrets
 
+from arena.errors import Unavailable
 from arena.models import Contender, ContenderStatus
-
-from .errors import Unavailable
 
 _SYSTEM_RNG = secrets.SystemRandom()
 

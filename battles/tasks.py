@@ -16,7 +16,7 @@ def generate_completion_task(completion_id: str) -> None:
 
 
 # Scheduled by CELERY_BEAT_SCHEDULE (expires: a backlog of them is pointless); the
-# embedded mode runs it from battles.dispatch.run_due_periodic_tasks.
+# embedded mode runs it from arena.embedded.run_due_periodic_tasks.
 @shared_task(name="battles.housekeeping_task", ignore_result=True)
 def housekeeping_task() -> dict[str, int]:
     report = run_housekeeping()

@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arena.db import release_connection
+from arena.errors import ArenaError
 from battles import actions
 from battles.channel import START, ChannelUnavailable, Entry, get_channel, stream_key
-from battles.errors import ArenaError
 from battles.models import Completion, CompletionStatus, Outcome
 from battles.schemas import battle_dict
 from battles.voters import aget_existing_voter, get_voter, ip_hash

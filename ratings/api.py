@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from battles.errors import NotFound
+from arena.errors import NotFound
 from ratings.snapshots import current_snapshot
 
 router = Router(tags=["ratings"])

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from arena.errors import Forbidden, NotFound
 from battles.actions import add_turn, get_battle
-from battles.errors import Forbidden, NotFound
 from tests.battles.generation_helpers import generate_all, make_contender, new_battle
 
 pytestmark = pytest.mark.django_db

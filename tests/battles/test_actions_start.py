@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from arena.errors import BadRequest, RateLimited, Unavailable
 from arena.models import Contender, ContenderStatus
 from battles.actions import start_battle
 from battles.dispatch import enqueue_generation
-from battles.errors import BadRequest, RateLimited, Unavailable
 from battles.models import Battle, BattleStatus, Completion, CompletionStatus, Turn
 from tests.battles.generation_helpers import make_contender
 

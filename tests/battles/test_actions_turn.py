@@ -5,9 +5,9 @@ import uuid
 import pytest
 from django.test import override_settings
 
+from arena.errors import BadRequest, Conflict, Forbidden, NotFound, RateLimited
 from arena.models import Contender
 from battles.actions import add_turn, cast_vote
-from battles.errors import BadRequest, Conflict, Forbidden, NotFound, RateLimited
 from battles.models import Battle, BattleStatus, Completion, CompletionStatus, Turn
 from tests.battles.generation_helpers import generate_all, make_contender, new_battle
 

@@ -5,9 +5,9 @@ import uuid
 import pytest
 from django.db import IntegrityError, transaction
 
+from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.models import Contender
 from battles.actions import add_turn, cast_vote
-from battles.errors import BadRequest, Conflict, Forbidden, NotFound
 from battles.models import (
     Battle,
     BattleCategory,

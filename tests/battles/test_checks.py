@@ -3,8 +3,8 @@
 import pytest
 from django.test import override_settings
 
+from arena.errors import BadRequest, RateLimited
 from battles.checks import check_prompt, check_rate_limits
-from battles.errors import BadRequest, RateLimited
 
 
 @pytest.mark.parametrize("prompt", ["", " ", "\n\t "])

@@ -8,9 +8,10 @@ import pytest
 from django.db import connections
 from django.test import override_settings
 
+from arena.embedded import wait_for_inprocess_tasks
+from arena.errors import Conflict
 from battles.actions import add_turn, cast_vote
-from battles.dispatch import enqueue_generation, wait_for_inprocess_tasks
-from battles.errors import Conflict
+from battles.dispatch import enqueue_generation
 from battles.models import Battle, BattleStatus, Completion, CompletionStatus, Vote
 from tests.battles.generation_helpers import (
     make_contender,

@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
+from arena.embedded import run_due_periodic_tasks, wait_for_inprocess_tasks
 from arena.models import Contender
 from battles.actions import cast_vote
-from battles.dispatch import run_due_periodic_tasks, wait_for_inprocess_tasks
 from battles.housekeeping import stuck_limit
 from battles.models import Battle, BattleStatus, Completion
 from ratings.models import RatingSnapshot

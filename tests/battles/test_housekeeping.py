@@ -12,11 +12,11 @@ from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
 
+from arena.errors import Conflict
 from arena.models import Contender, ContenderStatus
 from battles import housekeeping
 from battles.actions import add_turn, cast_vote
 from battles.channel import get_channel, stream_key
-from battles.errors import Conflict
 from battles.generation import run_generation
 from battles.housekeeping import abandon_stale_battles, fail_stuck_completions, stuck_limit
 from battles.models import Battle, BattleStatus, Completion, CompletionStatus, Turn

@@ -6,8 +6,8 @@ from itertools import combinations
 
 import pytest
 
+from arena.errors import Unavailable
 from arena.models import Contender, ContenderStatus
-from battles.errors import Unavailable
 from battles.sampling import sample_pair
 from tests.battles.generation_helpers import make_contender
 

@@ -13,7 +13,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
-from battles import actions, views
+from battles import actions, events
 from battles.schemas import (
     BattleOut,
     ErrorOut,
@@ -84,7 +84,7 @@ def battle_detail(request: HttpRequest, battle_id: UUID) -> dict[str, Any]:
 )
 async def battle_events(request: HttpRequest, battle_id: UUID) -> HttpResponseBase:
     """Both answers of the latest turn, live, labelled only ``a`` and ``b``."""
-    return await views.battle_events(request, battle_id)
+    return await events.battle_events(request, battle_id)
 
 
 @router.post("/battles/{battle_id}/turns", response={201: BattleOut, **ERRORS})

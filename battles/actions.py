@@ -15,7 +15,6 @@ from django.db.models import Prefetch
 
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from battles.categories import categorise
-from battles.checks import check_prompt, check_rate_limits
 from battles.dispatch import enqueue_generation
 from battles.leaks import leak_reason, leaking_sides
 from battles.models import (
@@ -30,6 +29,7 @@ from battles.models import (
     Vote,
 )
 from battles.sampling import sample_pair
+from battles.screening import check_prompt, check_rate_limits
 
 _SYSTEM_RNG = secrets.SystemRandom()
 

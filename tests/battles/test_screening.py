@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 
 from arena.errors import BadRequest, RateLimited
-from battles.checks import check_prompt, check_rate_limits
+from battles.screening import check_prompt, check_rate_limits
 
 
 @pytest.mark.parametrize("prompt", ["", " ", "\n\t "])

@@ -14,16 +14,8 @@ from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
 from battles import actions, events
-from battles.schemas import (
-    BattleOut,
-    ErrorOut,
-    PromptIn,
-    RevealOut,
-    SessionOut,
-    VoteIn,
-    battle_dict,
-    reveal_dict,
-)
+from battles.presenters import battle_dict, reveal_dict
+from battles.schemas import BattleOut, ErrorOut, PromptIn, RevealOut, SessionOut, VoteIn
 from battles.voters import get_voter, ip_hash
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from arena.errors import ArenaError
 from battles import actions
 from battles.models import Outcome
-from battles.schemas import battle_dict
+from battles.presenters import battle_dict
 from battles.voters import get_voter, ip_hash
 
 # --- Pages ------------------------------------------------------------------------------

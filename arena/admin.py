@@ -1,7 +1,8 @@
 """The registry in the admin: operators see and change contenders, never keys.
 
 Only the *name* of the key's environment variable is stored, so there is no key here to
-show; reveal, pause and resume go through the same domain functions as the commands.
+show; reveal, pause, resume and the breaker reset go through the same domain functions
+as the commands.
 """
 
 from django.contrib import admin, messages
@@ -43,7 +44,7 @@ class ContenderAdmin(admin.ModelAdmin):
     list_filter = ("status", "backend", RevealedFilter, "historic")
     search_fields = ("codename", "public_name", "organisation", "provider_model")
     readonly_fields = ("revealed_at", "created_at", "consecutive_failures")
-    actions = ("reveal", "pause", "resume")
+    actions = ("reveal", "pause", "resume", "reset_breaker")
     # A base URL typed without a scheme means https (Django 6's default, opted into now).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
@@ -90,6 +91,16 @@ class ContenderAdmin(admin.ModelAdmin):
     @admin.action(description="Resume selected contenders (also after an outage)")
     def resume(self, request: HttpRequest, queryset: QuerySet[Contender]) -> None:
         self._set_status(request, queryset, ContenderStatus.ACTIVE)
+
+    @admin.action(description="Reset circuit breaker (outage → active, failures cleared)")
+    def reset_breaker(self, request: HttpRequest, queryset: QuerySet[Contender]) -> None:
+        from battles.breaker import reset_breaker  # the breaker is the battles app's
+
+        codenames = []
+        for contender in queryset:
+            reset_breaker(contender.pk)
+            codenames.append(contender.codename)
+        self.message_user(request, f"Breaker reset: {', '.join(codenames)}.")
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet[Contender], status: str) -> None:
         codenames = [c.codename for c in queryset]

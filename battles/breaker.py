@@ -4,19 +4,16 @@ Every finished completion reports here. Consecutive failures are counted on the
 ``Contender`` row (reset by any success); at ``ARENA_BREAKER_FAILURES`` in a row the
 contender goes to ``outage`` and the sampler stops drawing it.
 
-Resetting, for operators: in the admin, set the contender's status back to ``active``
-(or run ``reset_breaker(contender_id)`` from ``manage.py shell``; ``reset_breaker_action``
-is an admin action ready to be added to the contender admin). ``reset_breaker`` also
-clears the counter; setting only the status leaves the breaker half-open: one more
-failure trips it again at once, one success clears the counter.
+Resetting, for operators: the contender admin's "Reset circuit breaker" action
+(``reset_breaker``) puts it back to ``active`` with a clean counter. Setting only the
+status back to ``active`` leaves the breaker half-open: one more failure trips it again
+at once, one success clears the counter.
 """
 
 import logging
 
 from django.conf import settings
-from django.contrib import admin
-from django.db.models import F, QuerySet
-from django.http import HttpRequest
+from django.db.models import F
 
 from arena.models import Contender, ContenderStatus
 
@@ -55,11 +52,3 @@ def reset_breaker(contender_id: int) -> None:
         status=ContenderStatus.ACTIVE
     )
     Contender.objects.filter(pk=contender_id).update(consecutive_failures=0)
-
-
-@admin.action(description="Reset circuit breaker (outage → active)")
-def reset_breaker_action(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contender]
-) -> None:
-    for contender_id in queryset.values_list("pk", flat=True):
-        reset_breaker(contender_id)

@@ -236,11 +236,11 @@ def detect_language(text: str) -> str:
     return best if scores[best] > 0 else "unknown"
 
 
-def categorise(prompts: list[str], *, turns: int | None = None) -> set[str]:
+def categorise(prompts: list[str]) -> set[str]:
     """Category tags of a battle from its user prompts, in turn order.
 
-    ``turns`` defaults to the number of prompts; ``multi_turn`` means more than one turn.
-    The language comes from the first prompt, the others from all prompts together.
+    ``multi_turn`` means more than one turn. The language comes from the first prompt,
+    the others from all prompts together.
     """
     text = "\n\n".join(prompts)
     tags: set[str] = set()
@@ -251,7 +251,7 @@ def categorise(prompts: list[str], *, turns: int | None = None) -> set[str]:
         (CREATIVE_WRITING, is_creative_writing(text)),
         (HARD_PROMPTS, is_hard_prompt(text)),
         (LONGER_QUERY, sum(_count_tokens(p) for p in prompts) > LONGER_QUERY_TOKENS),
-        (MULTI_TURN, (turns if turns is not None else len(prompts)) > 1),
+        (MULTI_TURN, len(prompts) > 1),
     )
     tags.update(name for name, matched in checks if matched)
     tags.add(LANGUAGE_PREFIX + detect_language(prompts[0] if prompts else ""))

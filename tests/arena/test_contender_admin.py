@@ -92,3 +92,13 @@ def test_editing_refuses_a_pasted_key(
     assert "looks like an API key" in response.content.decode()
     mango.refresh_from_db()
     assert mango.api_key_env == ""
+
+
+def test_reset_breaker_action_puts_an_outage_back_with_a_clean_count(
+    admin_client: Client, contenders: dict[str, Contender]
+) -> None:
+    kiwi = contenders["kiwi"]
+    admin_client.post(URL, {"action": "reset_breaker", "_selected_action": [kiwi.pk]})
+
+    kiwi.refresh_from_db()
+    assert (kiwi.status, kiwi.consecutive_failures) == ("active", 0)

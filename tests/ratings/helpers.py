@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
+import pytest
 from django.utils import timezone
 
 from arena.models import BackendKind, Contender
@@ -39,3 +42,16 @@ def vote(
     cast.save()
     BattleCategory.objects.bulk_create(BattleCategory.for_vote(cast, c) for c in categories)
     return cast
+
+
+# The public votes beside the repository (../shared/data): the reference-data tests.
+SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+def require_shared_data(*paths: Path) -> None:
+    """Skip on a laptop without ../shared; fail in CI, where the data must be there."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"shared data missing in CI: {missing}")
+    if missing:
+        pytest.skip("shared data absent")

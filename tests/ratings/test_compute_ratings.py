@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.ratings.helpers import SHARED_DATA, require_shared_data
+
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+SHARED = SHARED_DATA
 
 
 def _run(*args: str) -> tuple[str, str]:
@@ -120,8 +122,8 @@ def test_bad_arguments():
         _run("--input", str(FIXTURES / "missing.csv"))
 
 
-@pytest.mark.skipif(not (SHARED / "chatbotarena_20240814_pairs.csv").exists(), reason="no data")
 def test_anchor_on_the_public_pair_counts(tmp_path):
+    require_shared_data(SHARED / "chatbotarena_20240814_pairs.csv")
     path = str(SHARED / "chatbotarena_20240814_pairs.csv")
     free = _json(tmp_path, "--input", path, "--categories", "overall")
     pinned = _json(

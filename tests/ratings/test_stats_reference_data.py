@@ -1,23 +1,22 @@
 """Agreement with published leaderboards computed from the shared public data."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from ratings.datasets import load_votes
 from ratings.stats import compute_leaderboard
+from tests.ratings.helpers import SHARED_DATA, require_shared_data
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+SHARED = SHARED_DATA
 PAIRS = SHARED / "chatbotarena_20240814_pairs.csv"
 VOTES_140K = SHARED / "arena_140k_votes.csv.gz"
 PUBLISHED = SHARED / "refs" / "published_bt_20240813.csv"
 README_TOP10 = SHARED / "refs" / "arena_rank_readme_bt_140k_top10.csv"
 
 
-@pytest.mark.skipif(not (PAIRS.exists() and PUBLISHED.exists()), reason="shared data absent")
 def test_refit_matches_published_lmsys_leaderboard():
+    require_shared_data(PAIRS, PUBLISHED)
     counts = load_votes(PAIRS).counts.subset(["overall"])
     board = compute_leaderboard(counts, anchor=("mixtral-8x7b-instruct-v0.1", 1114.0))
     ours = {r["model"]: r["rating"] for r in board["categories"]["overall"]["rows"]}
@@ -30,10 +29,8 @@ def test_refit_matches_published_lmsys_leaderboard():
     assert np.median(np.abs(diff)) < 0.15
 
 
-@pytest.mark.skipif(
-    not (VOTES_140K.exists() and README_TOP10.exists()), reason="shared data absent"
-)
 def test_matches_arena_rank_documented_top10():
+    require_shared_data(VOTES_140K, README_TOP10)
     counts = load_votes(VOTES_140K).counts.subset(["overall"])
     rows = compute_leaderboard(counts, ci="none")["categories"]["overall"]["rows"]
     ours = {r["model"]: r["rating"] for r in rows}

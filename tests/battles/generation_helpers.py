@@ -2,20 +2,15 @@
 
 import asyncio
 import random
-from typing import Any
 
 from arena.models import BackendKind, Contender
 from battles.actions import start_battle
 from battles.channel import START, Entry, get_channel, stream_key
 from battles.models import Battle, Completion
+from tests.factories import make_contender
 
 # One loop for the whole session: the Redis channel keeps one async client per loop.
 _LOOP = asyncio.new_event_loop()
-
-
-def make_contender(codename: str, **fields: Any) -> Contender:
-    defaults: dict[str, Any] = {"backend": BackendKind.DEMO, "provider_model": "concise"}
-    return Contender.objects.create(codename=codename, **{**defaults, **fields})
 
 
 def openai_contenders(base_url: str, scenario_a: str, scenario_b: str = "ok") -> list[Contender]:

@@ -7,19 +7,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from arena.models import BackendKind, Contender
+from arena.models import Contender
 from battles.models import Battle, BattleCategory, BattleStatus, Vote
+from tests.factories import make_contender
 
 
 def contender(codename: str, *, public_name: str = "", revealed: bool = True) -> Contender:
-    return Contender.objects.create(
-        codename=codename,
-        public_name=public_name or (codename.title() if revealed else ""),
-        backend=BackendKind.DEMO,
-        revealed_at=timezone.now() if revealed else None,
-    )
+    named = {"public_name": public_name} if public_name else {}
+    return make_contender(codename, revealed=revealed, **named)
 
 
 def vote(

@@ -288,8 +288,8 @@ class BattleCategory(models.Model):
 
     Kept as rows rather than a JSON list so that ratings can ``GROUP BY`` category in SQL.
     ``overall`` is implicit and not stored. Written with the vote, the rows repeat the
-XX
-    ratings aggregation scans this one table without joins.
+    vote's facts (contenders as sided in the battle, outcome, ``counted``, ``weight``) so
+    that the ratings aggregation scans this one table without joins.
     """
 
     battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="category_tags")

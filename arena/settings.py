@@ -234,6 +234,31 @@ ARENA_BREAKER_FAILURES = envint("ARENA_BREAKER_FAILURES", 5)
 # (its task was lost), and abandons unvoted battles this long after their last turn.
 ARENA_STUCK_MARGIN = envfloat("ARENA_STUCK_MARGIN", 120.0)
 ARENA_ABANDON_AFTER = envfloat("ARENA_ABANDON_AFTER", 24 * 3600.0)
+# --- Pair sampling (battles.sampling) ----------------------------------------------------
+# uniform: every allowed pair alike; weighted: a pair in proportion to the product of its
+# contenders' sampling weights and new-contender boosts; active: weighted, steered to the
+# pairs whose next vote narrows the leaderboard's intervals most (latest snapshot's fit).
+ARENA_SAMPLING = env("ARENA_SAMPLING", "weighted").strip().lower()
+if ARENA_SAMPLING not in {"uniform", "weighted", "active"}:
+    raise RuntimeError("ARENA_SAMPLING must be uniform, weighted or active")
+# A contender with fewer overall votes than this (in the latest snapshot) is drawn this
+# many times as often; 0 votes or a boost of 1 turns the boost off.
+ARENA_NEW_CONTENDER_VOTES = envint("ARENA_NEW_CONTENDER_VOTES", 500)
+ARENA_NEW_CONTENDER_BOOST = envfloat("ARENA_NEW_CONTENDER_BOOST", 3.0)
+# Two unrevealed codenames never meet (unless no other pair is available).
+ARENA_SEPARATE_UNREVEALED = envbool("ARENA_SEPARATE_UNREVEALED", True)
+# Active sampling: share of draws that follow the weighted policy regardless (every
+# allowed pair stays possible, and inverse-probability weights stay below 1 / floor
+# times the weighted ones), and the head of the leaderboard whose intervals it narrows:
+# contenders that could rank in the top N (0: every contender).
+ARENA_ACTIVE_FLOOR = envfloat("ARENA_ACTIVE_FLOOR", 0.2)
+ARENA_ACTIVE_FOCUS = envint("ARENA_ACTIVE_FOCUS", 10)
+# How long a process reuses the sampling state before checking for a newer snapshot.
+ARENA_SAMPLING_STATE_TTL = envfloat("ARENA_SAMPLING_STATE_TTL", 5.0)
+# Ratings weight each vote by the inverse of its pair's sampling probability (votes
+# without one, e.g. imported, weigh 1), so that no sampling policy biases them.
+ARENA_RATINGS_WEIGHTED = envbool("ARENA_RATINGS_WEIGHTED", True)
+
 # Salt for hashing voter IPs: the raw address is never stored.
 ARENA_IP_SALT = env("ARENA_IP_SALT", SECRET_KEY)
 # Honour X-Forwarded-For only behind a proxy that sets it (else clients could spoof it).

@@ -43,13 +43,19 @@ def start_battle(
     """Check the prompt and limits, draw two contenders, write the battle, start both sides."""
     check_prompt(prompt)
     check_rate_limits(voter=voter, ip_hash=ip_hash)
-    first, second = sample_pair(rng)
+    pair = sample_pair(rng)
+    first, second = pair.contenders
     # Sides are random per battle, independent of the draw order.
     if (rng or _SYSTEM_RNG).random() < 0.5:
         first, second = second, first
     with transaction.atomic():
         battle = Battle.objects.create(
-            voter=voter, ip_hash=ip_hash, contender_a=first, contender_b=second
+            voter=voter,
+            ip_hash=ip_hash,
+            contender_a=first,
+            contender_b=second,
+            pair_probability=pair.probability,
+            pairs_allowed=pair.pairs_allowed,
         )
         _create_turn(battle, 0, prompt)
     return battle

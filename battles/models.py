@@ -46,6 +46,11 @@ class Battle(models.Model):
     excluded_reason = models.CharField(max_length=200, blank=True)
     # Set for votes loaded by `import_battles`: the source's own battle id, for idempotency.
     source_id = models.CharField(max_length=200, blank=True)
+    # The exact probability with which the sampler drew this (unordered) pair, and how
+    # many pairs it could draw from then; null for imported battles. Their ratio to the
+    # uniform draw is the vote's inverse-probability weight (``rating_weight``).
+    pair_probability = models.FloatField(null=True, blank=True)
+    pairs_allowed = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,6 +80,18 @@ class Battle(models.Model):
     def counts_for_ratings(self) -> bool:
         """Whether this battle's vote enters the ratings (``counted`` on its vote rows)."""
         return self.status == BattleStatus.VOTED and not self.excluded_reason
+
+    @property
+    def rating_weight(self) -> float:
+        """The vote's weight in the fit: uniform probability over pair probability.
+
+        1 under uniform sampling, and for imported battles (no probability stored); a
+        pair the policy favoured weighs less, a neglected one more, so the weighted fit
+        estimates what a uniform sampler would have measured, whatever the policy.
+        """
+        if not self.pair_probability or not self.pairs_allowed:
+            return 1.0
+        return 1.0 / (self.pairs_allowed * self.pair_probability)
 
     def latest_turn(self) -> "Turn":
         # .all() so that a prefetch (get_battle) answers without another query.
@@ -234,13 +251,16 @@ class Vote(models.Model):
         Contender, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     counted = models.BooleanField()
+    # The battle's ``rating_weight``; summed per cell by the aggregation.
+    weight = models.FloatField(default=1.0, db_default=1.0)
 
     class Meta:
         # Covers the ratings aggregation: an index-only scan in group order (B-tree
-        # deduplication keeps it a fraction of the table's size).
+        # deduplication keeps it a fraction of the table's size while weights repeat:
+        # all 1 under uniform sampling and for imported votes).
         indexes = [
             models.Index(
-                fields=["contender_a", "contender_b", "outcome"],
+                fields=["contender_a", "contender_b", "outcome", "weight"],
                 condition=models.Q(counted=True),
                 name="vote_counted_cells_idx",
             )
@@ -259,6 +279,7 @@ class Vote(models.Model):
             contender_a_id=battle.contender_a_id,
             contender_b_id=battle.contender_b_id,
             counted=battle.counts_for_ratings,
+            weight=battle.rating_weight,
         )
 
 
@@ -267,8 +288,8 @@ class BattleCategory(models.Model):
 
     Kept as rows rather than a JSON list so that ratings can ``GROUP BY`` category in SQL.
     ``overall`` is implicit and not stored. Written with the vote, the rows repeat the
-    vote's facts (contenders as sided in the battle, outcome, ``counted``) so that the
-    ratings aggregation scans this one table without joins.
+    vote's facts (contenders as sided in the battle, outcome, ``counted``, ``weight``) so
+    that the ratings aggregation scans this one table without joins.
     """
 
     battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="category_tags")
@@ -283,6 +304,7 @@ class BattleCategory(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     # Kept equal to the vote's ``counted`` by ``battles.exclusions``.
     counted = models.BooleanField()
+    weight = models.FloatField(default=1.0, db_default=1.0)
 
     class Meta:
         constraints = [
@@ -292,7 +314,7 @@ class BattleCategory(models.Model):
             models.Index(fields=["category", "battle"]),
             # Covers the ratings aggregation, as on Vote.
             models.Index(
-                fields=["category", "contender_a", "contender_b", "outcome"],
+                fields=["category", "contender_a", "contender_b", "outcome", "weight"],
                 condition=models.Q(counted=True),
                 name="tag_counted_cells_idx",
             ),
@@ -311,4 +333,5 @@ class BattleCategory(models.Model):
             contender_b_id=vote.contender_b_id,
             outcome=vote.outcome,
             counted=vote.counted,
+            weight=vote.weight,
         )

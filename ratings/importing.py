@@ -250,9 +250,10 @@ def _copy_rows(fresh: list[tuple[uuid.UUID, HistoricBattle]], contenders: dict[s
                 now,
             )
         )
-        # Imported battles are voted and not excluded: every vote counts.
-        votes.append((battle_id, h.outcome, HISTORIC_VOTER, at, a, b, "t"))
-        tags += [(battle_id, c, a, b, h.outcome, "t") for c in h.categories]
+        # Imported battles are voted and not excluded: every vote counts, with weight 1
+        # (no sampling probability is known: treated as a uniform draw).
+        votes.append((battle_id, h.outcome, HISTORIC_VOTER, at, a, b, "t", 1.0))
+        tags += [(battle_id, c, a, b, h.outcome, "t", 1.0) for c in h.categories]
     _copy(Battle, _BATTLE_COLUMNS, battles)
     _copy(Vote, _VOTE_COLUMNS, votes)
     _copy(BattleCategory, _TAG_COLUMNS, tags)
@@ -278,8 +279,17 @@ _VOTE_COLUMNS = [
     "contender_a_id",
     "contender_b_id",
     "counted",
+    "weight",
 ]
-_TAG_COLUMNS = ["battle_id", "category", "contender_a_id", "contender_b_id", "outcome", "counted"]
+_TAG_COLUMNS = [
+    "battle_id",
+    "category",
+    "contender_a_id",
+    "contender_b_id",
+    "outcome",
+    "counted",
+    "weight",
+]
 
 
 def _copy(model: type[Model], columns: list[str], rows: Sequence[tuple[object, ...]]) -> None:

@@ -25,6 +25,10 @@ class RatingSnapshot(models.Model):
     last_vote_id = models.BigIntegerField(default=0)
     last_vote_at = models.DateTimeField(null=True, blank=True)
     duration_s = models.FloatField(default=0.0)
+    # What the pair sampler reads from this fit (``ratings.sampling_state``): overall
+    # votes per contender and the active-sampling score of each pair. Kept on the
+    # latest snapshot only.
+    sampling = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-computed_at", "-id"]
@@ -35,7 +39,8 @@ class RatingSnapshot(models.Model):
 
     @classmethod
     def latest_or_none(cls) -> RatingSnapshot | None:
-        return cls.objects.order_by("-computed_at", "-id").first()
+        # Pages never read the sampler's state, which can be large.
+        return cls.objects.defer("sampling").order_by("-computed_at", "-id").first()
 
     def categories(self) -> list[str]:
         """Categories with rows, ``overall`` first, then in the order they were stored."""

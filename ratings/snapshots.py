@@ -20,6 +20,7 @@ from arena.models import Contender
 from battles.models import Vote
 from ratings.aggregation import AggregatedVotes, aggregate_votes
 from ratings.models import CategoryResult, RatingRow, RatingSnapshot, RecomputeLease
+from ratings.sampling_state import compute_sampling_state, forget_sampling_state
 from ratings.stats.leaderboard import CiMethod, Progress, compute_leaderboard
 from ratings.stats.matrices import battle_counts, pairwise_win_rates
 
@@ -47,6 +48,8 @@ class RecomputeOptions:
     # (codename or public name, rating)
     anchor: tuple[str, float] | None = None
     min_votes: int = 0
+    # Inverse-probability weighting of the votes; None: ARENA_RATINGS_WEIGHTED.
+    weighted: bool | None = None
 
 
 def newest_vote() -> tuple[int, Any]:
@@ -138,14 +141,17 @@ def recompute_ratings(
             anchor=anchor,
             min_votes=opts.min_votes,
             progress=progress,
+            weighted=settings.ARENA_RATINGS_WEIGHTED if opts.weighted is None else opts.weighted,
         )
+        sampling = compute_sampling_state(agg, board)
         method = {
             **board["method"],
             "aggregate_s": round(aggregated_s, 4),
             "fit_s": round(time.perf_counter() - started - aggregated_s, 4),
         }
-        snapshot = _write_snapshot(agg, board, method, last_id, last_at, started)
+        snapshot = _write_snapshot(agg, board, method, sampling, last_id, last_at, started)
         prune_snapshots(snapshot)
+        forget_sampling_state()
         logger.info(
             "ratings snapshot %s: %s votes, %d categories in %.2fs",
             snapshot.pk,
@@ -166,6 +172,8 @@ def prune_snapshots(latest: RatingSnapshot) -> None:
     and before that the first snapshot of each day.
     """
     CategoryResult.objects.filter(snapshot_id__lt=latest.pk).delete()
+    # Only the latest snapshot's sampling state is read.
+    RatingSnapshot.objects.filter(id__lt=latest.pk).exclude(sampling={}).update(sampling={})
     cutoff = latest.computed_at - KEEP_ALL
     old = RatingSnapshot.objects.filter(computed_at__lt=cutoff)
     first_of_day = (
@@ -182,13 +190,18 @@ def _write_snapshot(
     agg: AggregatedVotes,
     board: dict[str, Any],
     method: dict[str, Any],
+    sampling: dict[str, Any],
     last_id: int,
     last_at: Any,
     started: float,
 ) -> RatingSnapshot:
     ids = dict(zip(agg.counts.models, agg.contender_ids, strict=True))
     snapshot = RatingSnapshot.objects.create(
-        method=method, votes=agg.votes, last_vote_id=last_id, last_vote_at=last_at
+        method=method,
+        votes=agg.votes,
+        last_vote_id=last_id,
+        last_vote_at=last_at,
+        sampling=sampling,
     )
     rows: list[RatingRow] = []
     results: list[CategoryResult] = []

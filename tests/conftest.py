@@ -29,5 +29,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     # Rate limits and locks live in the cache (Redis in production mode): start clean.
+    # So does the sampler's per-process copy of the latest snapshot.
+    from ratings.sampling_state import forget_sampling_state
+
     cache.clear()
+    forget_sampling_state()
     yield

@@ -1,8 +1,15 @@
-"""Rating numerics: Bradley-Terry, intervals, ranks, online Elo, style control.
+"""Rating numerics: Bradley-Terry, intervals, ranks, online Elo, style control, active sampling.
 
 Pure functions over numpy arrays; no Django, no I/O.
 """
 
+from ratings.stats.active import (
+    active_pair_scores,
+    fisher_covariance,
+    mix_with_floor,
+    one_vote_reduction,
+    top_focus,
+)
 from ratings.stats.bradley_terry import (
     DEFAULT_RIDGE,
     BradleyTerryFit,
@@ -15,7 +22,9 @@ from ratings.stats.counts import (
     B_WINS,
     BOTH_BAD,
     TIE,
+    FitCounts,
     PairCounts,
+    VoteWeights,
     counts_from_battles,
 )
 from ratings.stats.elo import online_elo
@@ -44,9 +53,12 @@ __all__ = [
     "BootstrapResult",
     "BradleyTerryFit",
     "ConvergenceError",
+    "FitCounts",
     "PairCounts",
     "RegularizationWarning",
     "StyleFit",
+    "VoteWeights",
+    "active_pair_scores",
     "battle_counts",
     "bootstrap_bradley_terry",
     "bootstrap_style_control",
@@ -55,11 +67,14 @@ __all__ = [
     "compute_leaderboard",
     "compute_style_leaderboard",
     "counts_from_battles",
+    "fisher_covariance",
     "fit_bradley_terry",
     "fit_style_control",
     "interval_from_covariance",
     "interval_from_samples",
     "leaderboard_rows",
+    "mix_with_floor",
+    "one_vote_reduction",
     "online_elo",
     "outcome_scores",
     "pairwise_win_rates",
@@ -70,4 +85,5 @@ __all__ = [
     "style_features",
     "style_sandwich_covariance",
     "to_rating_scale",
+    "top_focus",
 ]

@@ -32,6 +32,9 @@ class PairCounts:
         between ``i`` and ``j`` in category ``c``.
     bothbad : ndarray, shape (C, M, M), optional
         Symmetric; the "both bad" part of ``ties`` when known.
+    weights : VoteWeights, optional
+        Per-cell sums of the votes' inverse-probability weights (and of their squares),
+        same shapes as ``wins``/``ties``; ``None`` when every vote weighs 1.
     """
 
     models: list[str]
@@ -39,6 +42,7 @@ class PairCounts:
     wins: FloatArray
     ties: FloatArray
     bothbad: FloatArray | None = field(default=None)
+    weights: VoteWeights | None = field(default=None)
 
     def __post_init__(self) -> None:
         shape = (len(self.categories), len(self.models), len(self.models))
@@ -50,6 +54,11 @@ class PairCounts:
             raise ValueError("ties must be symmetric in its last two axes")
         if (self.wins < 0).any() or (self.ties < 0).any():
             raise ValueError("counts must be non-negative")
+        if self.weights is not None:
+            for name in ("wins", "ties", "wins_sq", "ties_sq"):
+                got = getattr(self.weights, name).shape
+                if got != shape:
+                    raise ValueError(f"weights.{name} has shape {got}, expected {shape}")
 
     def category_index(self, category: str) -> int:
         """Position of ``category`` in :attr:`categories` (``KeyError`` if absent)."""
@@ -79,7 +88,61 @@ class PairCounts:
             wins=self.wins[idx],
             ties=self.ties[idx],
             bothbad=None if self.bothbad is None else self.bothbad[idx],
+            weights=None if self.weights is None else self.weights.subset(idx),
         )
+
+    def fit_counts(self, c: int, *, weighted: bool = True) -> FitCounts:
+        """What a fit of category ``c`` reads: counts, or normalised weighted counts.
+
+        Weighted, every vote counts ``w * N / W`` (``N`` votes, ``W`` their total weight
+        in the category): the relative weights correct the sampling policy, and the
+        total stays the vote count, so a fit of uniformly drawn votes is unchanged.
+        """
+        wins, ties = self.wins[c], self.ties[c]
+        if not weighted or self.weights is None:
+            return FitCounts(wins, ties, wins, ties)
+        w = self.weights
+        raw_total = wins.sum() + ties.sum() / 2.0
+        weight_total = w.wins[c].sum() + w.ties[c].sum() / 2.0
+        scale = raw_total / weight_total if weight_total > 0 else 1.0
+        return FitCounts(
+            w.wins[c] * scale, w.ties[c] * scale, w.wins_sq[c] * scale**2, w.ties_sq[c] * scale**2
+        )
+
+
+@dataclass(frozen=True)
+class VoteWeights:
+    """Per-cell sums of vote weights, shaped like :class:`PairCounts`' tensors.
+
+    Attributes
+    ----------
+    wins, ties : ndarray, shape (C, M, M)
+        Sum of the weights of the votes counted in ``PairCounts.wins`` / ``ties``.
+    wins_sq, ties_sq : ndarray, shape (C, M, M)
+        Sum of the squared weights (the sandwich's meat needs them).
+    """
+
+    wins: FloatArray
+    ties: FloatArray
+    wins_sq: FloatArray
+    ties_sq: FloatArray
+
+    def subset(self, idx: list[int]) -> VoteWeights:
+        """The weights of the categories at positions ``idx``."""
+        return VoteWeights(self.wins[idx], self.ties[idx], self.wins_sq[idx], self.ties_sq[idx])
+
+
+@dataclass(frozen=True)
+class FitCounts:
+    """One category's (M, M) inputs to a fit: (weighted) counts and squared weights.
+
+    Unweighted, ``wins_sq``/``ties_sq`` are the counts themselves (every weight is 1).
+    """
+
+    wins: FloatArray
+    ties: FloatArray
+    wins_sq: FloatArray
+    ties_sq: FloatArray
 
 
 def counts_from_battles(
@@ -90,6 +153,7 @@ def counts_from_battles(
     *,
     categories: list[str] | None = None,
     category_mask: NDArray[np.bool_] | None = None,
+    weight: NDArray[np.floating] | None = None,
 ) -> PairCounts:
     """Aggregate per-battle arrays into :class:`PairCounts`.
 
@@ -105,6 +169,8 @@ def counts_from_battles(
         Category names, default ``["overall"]``.
     category_mask : ndarray of bool, shape (C, N), optional
         Which battles belong to which category; default all battles in every one.
+    weight : ndarray, shape (N,), optional
+        Each battle's inverse-probability weight; summed into ``weights`` when given.
 
     Returns
     -------
@@ -132,17 +198,34 @@ def counts_from_battles(
     cell_win = winner * n_models + loser
     is_decisive = out <= B_WINS
     is_bothbad = out == BOTH_BAD
+    w = None if weight is None else np.asarray(weight, dtype=np.float64)
+    if w is not None and w.shape != a.shape:
+        raise ValueError("weight must have the same shape as model_a")
+
+    def cells(sel: NDArray[np.bool_], values: FloatArray | None = None) -> FloatArray:
+        v = None if values is None else values[sel]
+        found = np.bincount(cell_win[sel], weights=v, minlength=mm)
+        return np.asarray(found, dtype=np.float64).reshape(n_models, -1)
+
     wins = np.zeros((len(cats), n_models, n_models))
     ties = np.zeros_like(wins)
     bothbad = np.zeros_like(wins)
+    sums = [np.zeros_like(wins) for _ in range(4)]
     for c in range(len(cats)):
         m = mask[c]
-        wins[c] = np.bincount(cell_win[m & is_decisive], minlength=mm).reshape(n_models, -1)
-        t = np.bincount(cell_win[m & ~is_decisive], minlength=mm).reshape(n_models, -1)
+        wins[c] = cells(m & is_decisive)
+        t = cells(m & ~is_decisive)
         ties[c] = t + t.T
-        bb = np.bincount(cell_win[m & is_bothbad], minlength=mm).reshape(n_models, -1)
+        bb = cells(m & is_bothbad)
         bothbad[c] = bb + bb.T
-    return PairCounts(list(models), cats, wins, ties, bothbad)
+        if w is not None:
+            sums[0][c] = cells(m & is_decisive, w)
+            sums[2][c] = cells(m & is_decisive, w * w)
+            for k, values in ((1, w), (3, w * w)):
+                t = cells(m & ~is_decisive, values)
+                sums[k][c] = t + t.T
+    weights = None if w is None else VoteWeights(*sums)
+    return PairCounts(list(models), cats, wins, ties, bothbad, weights)
 
 
 def pair_arrays(

@@ -24,7 +24,8 @@ _N_CHUNKS = 4
 _CHORD_STEPS = 8
 
 
-def _laplacian(weight: FloatArray, i: IntArray, j: IntArray, n_models: int) -> FloatArray:
+def pair_laplacian(weight: FloatArray, i: IntArray, j: IntArray, n_models: int) -> FloatArray:
+    """``sum_p weight_p (e_i - e_j)(e_i - e_j)^T`` over pairs ``(i_p, j_p)``, shape (M, M)."""
     mat = np.zeros((n_models, n_models))
     np.add.at(mat, (i, j), -weight)
     np.add.at(mat, (j, i), -weight)
@@ -40,6 +41,8 @@ def sandwich_covariance(
     *,
     ridge: float = 0.0,
     hessian_ridge: float = 1e-5,
+    wins_sq: FloatArray | None = None,
+    ties_sq: FloatArray | None = None,
 ) -> FloatArray:
     """Robust (sandwich) covariance of Bradley-Terry strengths.
 
@@ -48,16 +51,22 @@ def sandwich_covariance(
     arena-rank does) and ``G`` the sum over battles of the outer products of their
     score vectors (a tie scores ``0.5 - p``).
 
+    For a weighted fit (each battle's log-likelihood times its weight ``w``), ``wins``
+    and ``ties`` are the per-cell sums of ``w`` and ``wins_sq``/``ties_sq`` the sums of
+    ``w**2``: a battle's score vector is scaled by ``w``, so it enters ``G`` with ``w**2``.
+
     Parameters
     ----------
     wins, ties : ndarray, shape (M, M)
-        One category's counts.
+        One category's counts (or weighted counts).
     params : ndarray, shape (M,)
         Fitted log-odds strengths.
     ridge : float
         Ridge the fit used.
     hessian_ridge : float
         Extra diagonal per battle for numerical stability.
+    wins_sq, ties_sq : ndarray, shape (M, M), optional
+        Sums of squared weights per cell; by default ``wins``/``ties`` (weights 1).
 
     Returns
     -------
@@ -68,13 +77,17 @@ def sandwich_covariance(
     n_models = wins.shape[0]
     total = w_ij + w_ji + t_ij
     p = 1.0 / (1.0 + np.exp(-(params[i] - params[j])))
-    hess = _laplacian(total * p * (1.0 - p), i, j, n_models)
+    hess = pair_laplacian(total * p * (1.0 - p), i, j, n_models)
     hess[np.diag_indices(n_models)] += ridge + hessian_ridge * total.sum()
     # The meat has no component along the all-ones (gauge) direction, so adding a
     # rank-one term there leaves the result unchanged but keeps H well conditioned.
     hess += 1.0 / n_models
-    meat_w = w_ij * (1.0 - p) ** 2 + w_ji * p**2 + t_ij * (0.5 - p) ** 2
-    meat = _laplacian(meat_w, i, j, n_models)
+    if wins_sq is None or ties_sq is None:
+        sq_ij, sq_ji, sq_t = w_ij, w_ji, t_ij
+    else:
+        sq_ij, sq_ji, sq_t = wins_sq[i, j], wins_sq[j, i], ties_sq[i, j]
+    meat_w = sq_ij * (1.0 - p) ** 2 + sq_ji * p**2 + sq_t * (0.5 - p) ** 2
+    meat = pair_laplacian(meat_w, i, j, n_models)
     h_inv = np.linalg.inv(hess)
     cov: FloatArray = h_inv @ meat @ h_inv
     return cov
@@ -144,6 +157,7 @@ def bootstrap_bradley_terry(
     resample: Literal["multinomial", "poisson"] = "poisson",
     max_iter: int = 200,
     tol: float = 1e-6,
+    vote_counts: tuple[FloatArray, FloatArray] | None = None,
 ) -> BootstrapResult:
     """Bootstrap Bradley-Terry strengths, fitting all replicates together.
 
@@ -172,6 +186,10 @@ def bootstrap_bradley_terry(
         fast to draw), or a multinomial draw with the total fixed, as arena-rank does.
     max_iter, tol : int, float
         Iteration limit and step tolerance.
+    vote_counts : (wins, ties), optional
+        For a weighted fit (``wins``/``ties`` then hold weight sums): the vote counts
+        behind them. Battles are resampled by these counts and each redrawn battle
+        weighs its cell's mean weight (the spread of weights within a cell is ignored).
 
     Returns
     -------
@@ -186,6 +204,12 @@ def bootstrap_bradley_terry(
     n_models = wins.shape[0]
     i, j, w_ij, w_ji, t_ij = pair_arrays(wins, ties)
     cells = np.concatenate([w_ij, w_ji, t_ij])
+    cell_weight = np.ones_like(cells)
+    if vote_counts is not None:
+        raw_w, raw_t = vote_counts
+        raw = np.concatenate([raw_w[i, j], raw_w[j, i], raw_t[i, j]])
+        cell_weight = np.divide(cells, raw, out=np.zeros_like(cells), where=raw > 0)
+        cells = raw
     # A fixed number of chunks, each with its own child generator, so the result
     # depends on the seed only (not on how many threads ran them).
     chunk_sizes = [len(c) for c in np.array_split(np.arange(rounds), _N_CHUNKS)]
@@ -210,7 +234,7 @@ def bootstrap_bradley_terry(
             draws = rng.multinomial(n_total, cells / cells.sum(), size=size)
         else:
             draws = rng.poisson(cells, size=(size, cells.size))
-        b_ij, b_ji, b_t = np.split(draws.astype(np.float64), 3, axis=1)
+        b_ij, b_ji, b_t = np.split(draws.astype(np.float64) * cell_weight, 3, axis=1)
         needs_ridge = np.zeros(size, dtype=bool)
         if ridge == 0.0:
             # only replicates that lost an edge of the full graph can lose connectivity

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from ratings.stats.bradley_terry import fit_bradley_terry, to_rating_scale
-from ratings.stats.counts import FloatArray, PairCounts
+from ratings.stats.counts import FitCounts, FloatArray, PairCounts
 from ratings.stats.exceptions import RegularizationWarning
 from ratings.stats.intervals import bootstrap_bradley_terry, sandwich_covariance
 from ratings.stats.ranks import rank_by_rating, rank_upper_bound
@@ -35,6 +35,7 @@ def compute_leaderboard(
     progress: Progress | None = None,
     significance: float = 0.05,
     resample: Resample = "poisson",
+    weighted: bool = True,
 ) -> dict[str, Any]:
     """Bradley-Terry leaderboard of every category in ``counts``.
 
@@ -61,6 +62,10 @@ def compute_leaderboard(
         Two-sided level of the intervals (0.05 gives 95% intervals).
     resample : {"poisson", "multinomial"}
         Bootstrap draw, see :func:`~ratings.stats.intervals.bootstrap_bradley_terry`.
+    weighted : bool
+        Weight each vote by the inverse of its pair's sampling probability when
+        ``counts.weights`` is present (see :meth:`PairCounts.fit_counts`). Ratings,
+        intervals and ranks use the weights; ``votes`` and ``win_rate`` stay raw.
 
     Returns
     -------
@@ -80,6 +85,9 @@ def compute_leaderboard(
         min_votes=min_votes,
     )
     method["resample"] = resample if ci == "bootstrap" else None
+    method["weighting"] = (
+        "inverse pair probability" if weighted and counts.weights is not None else "none"
+    )
     result: dict[str, Any] = {"method": method, "categories": {}}
     for k, category in enumerate(counts.categories):
         seed_c = None if seed is None else seed + k
@@ -93,6 +101,7 @@ def compute_leaderboard(
             min_votes=min_votes,
             significance=significance,
             resample=resample,
+            weighted=weighted,
         )
         if progress is not None:
             progress(k + 1, len(counts.categories), category)
@@ -137,6 +146,7 @@ def category_leaderboard(
     min_votes: int = 0,
     significance: float = 0.05,
     resample: Resample = "poisson",
+    weighted: bool = True,
 ) -> dict[str, Any]:
     """One category of :func:`compute_leaderboard` (same parameters)."""
     c = counts.category_index(category)
@@ -152,11 +162,13 @@ def category_leaderboard(
         notes.append("fewer than two contenders have votes; nothing to rate")
         return entry
     names = [counts.models[m] for m in active]
-    wins = counts.wins[c][np.ix_(active, active)]
-    ties = counts.ties[c][np.ix_(active, active)]
+    sub = np.ix_(active, active)
+    raw = (counts.wins[c][sub], counts.ties[c][sub])
+    fc = counts.fit_counts(c, weighted=weighted)
+    fit_in = FitCounts(fc.wins[sub], fc.ties[sub], fc.wins_sq[sub], fc.ties_sq[sub])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RegularizationWarning)
-        fit = fit_bradley_terry(wins, ties)
+        fit = fit_bradley_terry(fit_in.wins, fit_in.ties)
     notes.extend(str(w.message) for w in caught)
     theta = fit.params
     anchor_idx = anchor_index(names, anchor, notes)
@@ -164,11 +176,11 @@ def category_leaderboard(
     if anchor_idx is not None and anchor is not None:
         ratings += anchor[1] - ratings[anchor_idx]
     lower, upper = _intervals(
-        wins, ties, theta, fit.ridge, ratings, anchor_idx, ci, (rounds, seed, resample),
-        significance, notes,
+        fit_in, raw if weighted and counts.weights is not None else None, theta, fit.ridge, ratings,
+        anchor_idx, ci, (rounds, seed, resample), significance, notes,
     )  # fmt: skip
     votes = votes_all[active]
-    score = wins.sum(axis=1) + 0.5 * ties.sum(axis=1)
+    score = raw[0].sum(axis=1) + 0.5 * raw[1].sum(axis=1)
     entry["rows"] = leaderboard_rows(names, ratings, lower, upper, votes, score, min_votes)
     return entry
 
@@ -270,8 +282,8 @@ def anchor_index(
 
 
 def _intervals(
-    wins: FloatArray,
-    ties: FloatArray,
+    fit_in: FitCounts,
+    vote_counts: tuple[FloatArray, FloatArray] | None,
     theta: FloatArray,
     ridge: float,
     ratings: FloatArray,
@@ -284,11 +296,26 @@ def _intervals(
     if ci == "none":
         return None, None
     if ci == "sandwich":
-        cov = sandwich_covariance(wins, ties, theta, ridge=ridge, hessian_ridge=HESSIAN_RIDGE)
+        cov = sandwich_covariance(
+            fit_in.wins,
+            fit_in.ties,
+            theta,
+            ridge=ridge,
+            hessian_ridge=HESSIAN_RIDGE,
+            wins_sq=fit_in.wins_sq,
+            ties_sq=fit_in.ties_sq,
+        )
         return interval_from_covariance(ratings, cov, anchor_idx, significance)
     rounds, seed, resample = boot
     result = bootstrap_bradley_terry(
-        wins, ties, theta, rounds=rounds, seed=seed, ridge=ridge, resample=resample
+        fit_in.wins,
+        fit_in.ties,
+        theta,
+        rounds=rounds,
+        seed=seed,
+        ridge=ridge,
+        resample=resample,
+        vote_counts=vote_counts,
     )
     if result.n_regularized:
         notes.append(f"{result.n_regularized} of {rounds} bootstrap replicates needed a ridge")

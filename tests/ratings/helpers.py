@@ -26,6 +26,8 @@ def vote(
     categories: Iterable[str] = (),
     excluded_reason: str = "",
     status: str = BattleStatus.VOTED,
+    pair_probability: float | None = None,
+    pairs_allowed: int | None = None,
 ) -> Vote:
     battle = Battle.objects.create(
         voter="voter-1",
@@ -33,6 +35,8 @@ def vote(
         contender_b=b,
         status=status,
         excluded_reason=excluded_reason,
+        pair_probability=pair_probability,
+        pairs_allowed=pairs_allowed,
     )
     cast = Vote.for_battle(battle, outcome, "voter-1")
     cast.save()

@@ -106,3 +106,54 @@ def test_no_votes_gives_empty_counts() -> None:
     assert result.votes == 0
     assert result.counts.categories == []
     assert result.contender_ids == []
+
+
+@pytest.mark.django_db
+def test_weights_are_summed_per_cell() -> None:
+    # given: votes drawn with known pair probabilities (weight 1 / (pairs * p)), one
+    # imported-like vote without a probability (weight 1), and an excluded vote
+    rng = random.Random(11)
+    models = {n: contender(n) for n in ["alpha", "bravo", "charlie"]}
+    names = sorted(models)
+    expected = np.zeros((2, 2, 3, 3))  # (sum, sum of squares) x (win, tie) x pair
+    expected_math = np.zeros((3, 3))
+    for _ in range(120):
+        a, b = rng.sample(names, 2)
+        outcome = rng.choice(OUTCOMES)
+        probability = rng.choice([0.1, 0.25, 0.5])
+        cats = {"math"} if rng.random() < 0.5 else set()
+        vote(models[a], models[b], outcome, categories=cats, pair_probability=probability,
+             pairs_allowed=3)  # fmt: skip
+        weight = 1 / (3 * probability)
+        i, j = names.index(a), names.index(b)
+        if outcome == "a":
+            cells = [(0, i, j)]
+        elif outcome == "b":
+            cells = [(0, j, i)]
+        else:
+            cells = [(1, i, j), (1, j, i)]
+        for kind, x, y in cells:
+            expected[0, kind, x, y] += weight
+            expected[1, kind, x, y] += weight**2
+            if cats and kind == 0:
+                expected_math[x, y] += weight
+    vote(models["alpha"], models["bravo"], "a")
+    expected[:, 0, 0, 1] += 1.0
+    vote(models["alpha"], models["bravo"], "b", excluded_reason="duplicate", pair_probability=0.01,
+         pairs_allowed=3)  # fmt: skip
+
+    # when
+    counts = aggregate_votes().counts
+
+    # then
+    weights = counts.weights
+    assert weights is not None
+    overall, math = counts.category_index("overall"), counts.category_index("math")
+    np.testing.assert_allclose(weights.wins[overall], expected[0, 0])
+    np.testing.assert_allclose(weights.ties[overall], expected[0, 1])
+    np.testing.assert_allclose(weights.wins_sq[overall], expected[1, 0])
+    np.testing.assert_allclose(weights.ties_sq[overall], expected[1, 1])
+    np.testing.assert_allclose(weights.wins[math], expected_math)
+    no_ties = counts.category_index("exclude_ties")
+    np.testing.assert_allclose(weights.wins[no_ties], expected[0, 0])
+    assert weights.ties[no_ties].sum() == 0

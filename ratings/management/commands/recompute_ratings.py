@@ -40,6 +40,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="recompute even when no new votes arrived"
         )
+        parser.add_argument(
+            "--weighting",
+            choices=["inverse-probability", "none"],
+            default=None,
+            help="weight votes by the inverse of their pair's sampling probability "
+            "(default: ARENA_RATINGS_WEIGHTED, on)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["rounds"] < 1:
@@ -50,6 +57,7 @@ class Command(BaseCommand):
             seed=opts["seed"],
             anchor=opts["anchor"],
             min_votes=opts["min_votes"],
+            weighted=None if opts["weighting"] is None else opts["weighting"] != "none",
         )
 
         def progress(done: int, total: int, category: str) -> None:

@@ -125,10 +125,11 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL connections one process opens at most (0: no pool, e.g. behind PgBouncer in
-# session mode), and how long a thread waits for one before its request gets a 503.
+# session mode), and how long a thread waits for one before its request gets a 503: long
+# enough that an overloaded arena answers slowly rather than with errors.
 # The budget: (web processes + worker processes + beat) x pool size < max_connections.
 ARENA_DB_POOL_SIZE = envint("ARENA_DB_POOL_SIZE", 10)
-ARENA_DB_POOL_TIMEOUT = envfloat("ARENA_DB_POOL_TIMEOUT", 10.0)
+ARENA_DB_POOL_TIMEOUT = envfloat("ARENA_DB_POOL_TIMEOUT", 30.0)
 # How long a worker keeps retrying the final write of an answer while PostgreSQL is
 # unreachable (a restart, a failover) before giving the completion up.
 ARENA_DB_RETRY_PATIENCE = envfloat("ARENA_DB_RETRY_PATIENCE", 60.0)

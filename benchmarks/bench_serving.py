@@ -113,8 +113,9 @@ def main() -> int:
     parser.add_argument("--log-dir", default=None,
                         help="where the processes' logs go (default: a new temporary folder)")
     parser.add_argument("--json", default=None, metavar="PATH")
-    parser.add_argument("--web-workers", type=int, default=1,
-                        help="uvicorn worker processes (each with its own connection pool)")
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 1,
+                        help="uvicorn worker processes, each with its own connection pool "
+                        "(default: one per core, as in production)")
     parser.add_argument("--profile", default=None, metavar="DIR",
                         help="py-spy (pip install py-spy) the web and worker processes per "
                              "phase: collapsed stacks in DIR, hottest frames in the report")

@@ -123,6 +123,9 @@ class Stack:
             "web",
             [sys.executable, "-m", "uvicorn", "arena.asgi:application", "--host", "127.0.0.1",
              "--port", str(port), "--lifespan", "off", "--no-access-log",
+             # Longer than a voter's pauses: a connection the server closes just as the
+             # client reuses it is a failed request (the keep-alive race).
+             "--timeout-keep-alive", "75",
              "--workers", str(self.web_workers)],
             env,
         )

@@ -334,9 +334,7 @@ def _intervals(
     return lower, upper, result.params
 
 
-def normal_draws(
-    mean: FloatArray, cov: FloatArray, rounds: int, seed: int | None
-) -> FloatArray:
+def normal_draws(mean: FloatArray, cov: FloatArray, rounds: int, seed: int | None) -> FloatArray:
     """``rounds`` draws (R, M) of the normal approximation ``N(mean, cov)``.
 
     The sandwich's replicates: what a bootstrap would give for large samples, at the

@@ -40,9 +40,9 @@ def test_clear_leader_is_almost_surely_first(ci: str) -> None:
     names, a, b, outcome = _battles(300)
     counts = counts_from_battles(names, a, b, outcome)
 
-    rows = compute_leaderboard(counts, ci=ci, rounds=200, seed=3, first_place=True)[
-        "categories"
-    ]["overall"]["rows"]
+    rows = compute_leaderboard(counts, ci=ci, rounds=200, seed=3, first_place=True)["categories"][
+        "overall"
+    ]["rows"]
 
     p = {r["model"]: r["p_first"] for r in rows}
     assert p["top"] > 0.99

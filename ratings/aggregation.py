@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 
 from arena.models import Contender
 from battles.models import BattleCategory, Outcome, Vote
-from ratings.stats.counts import PairCounts
+from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE, PairCounts
 
 OVERALL = "overall"
 EXCLUDE_TIES = "exclude_ties"
@@ -158,3 +158,90 @@ def aggregate_votes() -> AggregatedVotes:
         bothbad=bothbad,
     )
     return AggregatedVotes(counts=counts, contender_ids=ids)
+
+
+@dataclass(frozen=True)
+class StyleBattles:
+    """Per-battle arrays for the style-controlled fit (battles with style features only).
+
+    ``model_a``/``model_b`` index ``AggregatedVotes.counts.models``; ``style`` holds the
+    raw counts summed over the battle's turns, side A's four then side B's (length in
+    characters, headers, list items, bold spans); ``category_mask`` is (C, N) over
+    ``counts.categories``.
+    """
+
+    model_a: np.ndarray[Any, np.dtype[np.intp]]
+    model_b: np.ndarray[Any, np.dtype[np.intp]]
+    outcome: np.ndarray[Any, np.dtype[np.int8]]
+    style: np.ndarray[Any, np.dtype[np.float64]]
+    category_mask: np.ndarray[Any, np.dtype[np.bool_]]
+
+    @property
+    def size(self) -> int:
+        return int(self.outcome.size)
+
+
+STYLE_FIELDS = ["length_chars", "header_count", "list_count", "bold_count"]
+_OUTCOME_CODES = {
+    Outcome.A: A_WINS,
+    Outcome.B: B_WINS,
+    Outcome.TIE: TIE,
+    Outcome.BOTH_BAD: BOTH_BAD,
+}
+
+
+def style_query() -> QuerySet[Any, Any]:
+    """One row per counted vote: battle, sides, outcome and the eight style sums over
+    its completions (null without completions). Grouped by the database: Python sees
+    compact numeric columns only, one row per battle."""
+    path = "battle__turns__completions__"
+    sums = {
+        f"{side}_{name}": Sum(f"{path}{name}", filter=Q(**{f"{path}side": side}))
+        for side in ("a", "b")
+        for name in STYLE_FIELDS
+    }
+    return (
+        eligible_votes()
+        # No filter on turns here: it would restrict the sums to the filtered turn.
+        .values("battle_id", "contender_a_id", "contender_b_id", "outcome")
+        .annotate(**sums)
+        .order_by()
+        .values_list("battle_id", "contender_a_id", "contender_b_id", "outcome", *sums)
+    )
+
+
+def style_battles(agg: AggregatedVotes) -> StyleBattles:
+    """The counted battles whose every completion has style features, for the style fit.
+
+    Imported (historic) battles have no completions and are left out; so is a battle
+    with a completion that never finished (its features are null).
+    """
+    index = {cid: k for k, cid in enumerate(agg.contender_ids)}
+    rows = [r for r in style_query() if None not in r[4:] and r[1] in index and r[2] in index]
+    n = len(rows)
+    categories = agg.counts.categories
+    mask = np.zeros((len(categories), n), dtype=bool)
+    if not rows:
+        empty = np.zeros(0, dtype=np.intp)
+        return StyleBattles(empty, empty, np.zeros(0, np.int8), np.zeros((0, 8)), mask)
+    position = {r[0]: k for k, r in enumerate(rows)}
+    model_a = np.array([index[r[1]] for r in rows], dtype=np.intp)
+    model_b = np.array([index[r[2]] for r in rows], dtype=np.intp)
+    outcome = np.array([_OUTCOME_CODES[r[3]] for r in rows], dtype=np.int8)
+    style = np.array([r[4:] for r in rows], dtype=np.float64)
+    cat_index = {c: k for k, c in enumerate(categories)}
+    if OVERALL in cat_index:
+        mask[cat_index[OVERALL]] = True
+    if EXCLUDE_TIES in cat_index:
+        mask[cat_index[EXCLUDE_TIES]] = outcome <= B_WINS
+    tags = (
+        BattleCategory.objects.filter(counted=True, category__in=list(cat_index))
+        .exclude(category__in=[OVERALL, EXCLUDE_TIES])
+        .filter(battle__turns__index=0)
+        .values_list("battle_id", "category")
+    )
+    for battle_id, category in tags:
+        k = position.get(battle_id)
+        if k is not None:
+            mask[cat_index[category], k] = True
+    return StyleBattles(model_a, model_b, outcome, style, mask)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -22,6 +22,12 @@ Progress = Callable[[int, int, str], None]
 
 SCALE, BASE, INIT = 400.0, 10.0, 1000.0
 HESSIAN_RIDGE = 1e-5
+#: How ``p_first`` is estimated, per interval method (recorded in the method).
+FIRST_PLACE_NOTE = {
+    "bootstrap": "share of bootstrap replicates in which the contender rates highest",
+    "sandwich": "share of draws from the sandwich normal approximation (rounds draws)",
+    "none": None,
+}
 
 
 def compute_leaderboard(
@@ -37,6 +43,7 @@ def compute_leaderboard(
     resample: Resample = "poisson",
     keep_unranked: bool = False,
     first_place: bool = False,
+    min_votes_by_category: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Bradley-Terry leaderboard of every category in ``counts``.
 
@@ -66,6 +73,8 @@ def compute_leaderboard(
     keep_unranked : bool
         Keep the rows under ``min_votes`` too, with ``rank`` and ``rank_ub`` None
         ("not enough votes"); ranks count the ranked rows only.
+    min_votes_by_category : mapping, optional
+        ``min_votes`` of particular categories (the others use ``min_votes``).
     first_place : bool
         Add ``p_first`` to each row: the probability of being #1 among the ranked
         rows, from the bootstrap replicates (``ci="bootstrap"``) or from ``rounds``
@@ -90,6 +99,9 @@ def compute_leaderboard(
         min_votes=min_votes,
     )
     method["resample"] = resample if ci == "bootstrap" else None
+    method["min_votes_by_category"] = dict(min_votes_by_category or {})
+    if first_place:
+        method["p_first"] = FIRST_PLACE_NOTE[ci]
     result: dict[str, Any] = {"method": method, "categories": {}}
     for k, category in enumerate(counts.categories):
         seed_c = None if seed is None else seed + k
@@ -100,7 +112,7 @@ def compute_leaderboard(
             rounds=rounds,
             seed=seed_c,
             anchor=anchor,
-            min_votes=min_votes,
+            min_votes=(min_votes_by_category or {}).get(category, min_votes),
             significance=significance,
             resample=resample,
             keep_unranked=keep_unranked,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from scipy.special import ndtri
 from ratings.stats.bradley_terry import to_rating_scale
 from ratings.stats.leaderboard import (
     BASE,
+    FIRST_PLACE_NOTE,
     HESSIAN_RIDGE,
     INIT,
     SCALE,
@@ -48,6 +50,7 @@ def compute_style_leaderboard(
     feature_names: list[str] | None = None,
     keep_unranked: bool = False,
     first_place: bool = False,
+    min_votes_by_category: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Style-controlled Bradley-Terry leaderboard of every category.
 
@@ -72,7 +75,7 @@ def compute_style_leaderboard(
         As for :func:`~ratings.stats.leaderboard.compute_leaderboard`.
     feature_names : list of str, optional
         Names of the K features (default length, headers, lists, bold).
-    keep_unranked, first_place : bool
+    keep_unranked, first_place, min_votes_by_category
         As for :func:`~ratings.stats.leaderboard.compute_leaderboard`.
 
     Returns
@@ -95,6 +98,9 @@ def compute_style_leaderboard(
     method["style_features"] = names_k
     method["style_normalisation"] = "(A - B) / (A + B + 1), then standardised per category"
     method["resample"] = "battles with replacement" if ci == "bootstrap" else None
+    method["min_votes_by_category"] = dict(min_votes_by_category or {})
+    if first_place:
+        method["p_first"] = FIRST_PLACE_NOTE[ci]
     result: dict[str, Any] = {"method": method, "categories": {}}
     for c, category in enumerate(cats):
         sel = np.flatnonzero(mask[c])
@@ -110,7 +116,7 @@ def compute_style_leaderboard(
             rounds=rounds,
             seed=seed_c,
             anchor=anchor,
-            min_votes=min_votes,
+            min_votes=(min_votes_by_category or {}).get(category, min_votes),
             significance=significance,
             keep_unranked=keep_unranked,
             first_place=first_place,

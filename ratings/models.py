@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -136,27 +136,6 @@ class RatingSnapshot(models.Model):
             if isinstance(style, dict):
                 method["style"] = {**style, "anchor": method["anchor"]}
         return method
-
-    def history(
-        self, category: str, contender_ids: list[int], *, snapshots: int = 100
-    ) -> dict[int, list[tuple[datetime, float]]]:
-        """Ratings of these contenders in the last ``snapshots`` snapshots up to this one."""
-        recent = RatingSnapshot.objects.filter(computed_at__lte=self.computed_at).order_by(
-            "-computed_at", "-id"
-        )[:snapshots]
-        points = (
-            RatingRow.objects.filter(
-                category=category,
-                contender_id__in=contender_ids,
-                snapshot__in=list(recent.values_list("id", flat=True)),
-            )
-            .order_by("snapshot__computed_at")
-            .values_list("contender_id", "snapshot__computed_at", "rating")
-        )
-        series: dict[int, list[tuple[datetime, float]]] = {c: [] for c in contender_ids}
-        for contender_id, at, rating in points:
-            series[contender_id].append((at, rating))
-        return series
 
 
 class RatingRow(models.Model):

@@ -1,25 +1,47 @@
-"""The leaderboard page, and plotly.js served from our own server (no CDN)."""
+"""The leaderboard pages (one category, the overview, one model) and plotly.js served from
+our own server (no CDN)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from ratings.plots import leaderboard_figures
+from ratings.boards import SORT_KEYS, model_report, overview, visible_contender
+from ratings.plots import leaderboard_figures, model_history_chart
 from ratings.snapshots import current_snapshot
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _flag(request: HttpRequest, name: str, default: bool) -> bool:
+    """``?name=1``/``0`` (also on/off, true/false); anything else keeps the default."""
+    value = request.GET.get(name, "").strip().lower()
+    if value in ("1", "on", "true", "yes"):
+        return True
+    if value in ("0", "off", "false", "no"):
+        return False
+    return default
+
+
+def _filters(request: HttpRequest) -> dict[str, bool]:
+    # As on LMArena: style control on, retired (deprecated) models hidden.
+    return {
+        "style_control": _flag(request, "style", True),
+        "show_retired": _flag(request, "retired", False),
+    }
 
 
 @require_GET
 def leaderboard(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "overall").strip() or "overall"
     staff = request.user.is_staff
+    filters = _filters(request)
     snapshot = current_snapshot()
     if snapshot is None:
         return render(request, "ratings/leaderboard.html", {"snapshot": None})
@@ -28,17 +50,57 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         context = {
             "snapshot": snapshot,
             "categories": categories,
+            "filters": filters,
             "error": f"Unknown category {category!r}. Pick one of the tabs above.",
         }
         return render(request, "ratings/leaderboard.html", context, status=404)
-    board = snapshot.leaderboard(category, staff=staff)
+    board = snapshot.leaderboard(category, staff=staff, **filters)
     context = {
         "snapshot": snapshot,
         "categories": categories,
         "board": board,
+        "filters": filters,
         "figures": leaderboard_figures(snapshot, board, staff=staff),
     }
     return render(request, "ratings/leaderboard.html", context)
+
+
+@require_GET
+def leaderboard_overview(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    snapshot = current_snapshot()
+    if snapshot is None:
+        return render(request, "ratings/overview.html", {"snapshot": None})
+    sort = request.GET.get("sort", "overall").strip()
+    if sort not in SORT_KEYS and sort not in snapshot.categories():
+        sort = "overall"
+    descending = request.GET.get("dir") == "desc"
+    board = overview(
+        snapshot, staff=request.user.is_staff, sort=sort, descending=descending, **filters
+    )
+    context: dict[str, Any] = {"snapshot": snapshot, "board": board, "filters": filters}
+    return render(request, "ratings/overview.html", context)
+
+
+@require_GET
+def model_page(request: HttpRequest, contender_id: int) -> HttpResponse:
+    staff = request.user.is_staff
+    style_control = _flag(request, "style", True)
+    snapshot = current_snapshot()
+    contender = visible_contender(contender_id, staff=staff)
+    if snapshot is None or contender is None:
+        raise Http404("No such model on the leaderboard.")
+    report = model_report(snapshot, contender, staff=staff, style_control=style_control)
+    styled = bool(report["categories"]) and report["categories"][0]["style_control"]
+    context = {
+        "snapshot": snapshot,
+        "report": report,
+        "style_control": style_control,
+        "history": model_history_chart(
+            snapshot, contender.pk, report["name"], style_control=styled
+        ),
+    }
+    return render(request, "ratings/model.html", context)
 
 
 @require_GET

@@ -64,7 +64,7 @@ def test_page_defaults_to_style_control_and_toggles_it_off(client: Client) -> No
     api_on = client.get("/api/leaderboard").json()
     api_off = client.get("/api/leaderboard", {"style_control": "false"}).json()
 
-    assert "Bradley–Terry with style control" in on and "Style coefficients" in on
+    assert "with style control (600 battles" in on and "Style coefficients" in on
     assert "with style control" not in off and "Style coefficients" not in off
     assert api_on["style_control"] is True and api_on["style_coefficients"]["length"]["coef"] > 0
     assert api_off["style_control"] is False and api_off["style_coefficients"] == {}

@@ -78,8 +78,28 @@ def leaderboard_overview(request: HttpRequest) -> HttpResponse:
     board = overview(
         snapshot, staff=request.user.is_staff, sort=sort, descending=descending, **filters
     )
+    for row in board["rows"]:
+        row["display"] = [_overview_cell(cell) for cell in row["ranks"]]
     context: dict[str, Any] = {"snapshot": snapshot, "board": board, "filters": filters}
     return render(request, "ratings/overview.html", context)
+
+
+def _overview_cell(cell: dict[str, Any] | None) -> tuple[str, str, str, str]:
+    """(css class, title, rank upper bound text, rank text) of one overview cell; done
+    here rather than in the template, which would spend most of the page's time on
+    3,000 cells' worth of tags."""
+    if cell is None:
+        return "unranked", "no votes", "\u2013", ""
+    if cell["rank"] is None:
+        return "unranked", f"{cell['votes']} votes", "not enough votes", ""
+    if cell["first"]:
+        return (
+            "first",
+            "#1: no model is statistically better",
+            str(cell["rank_ub"]),
+            (f"({cell['rank']})"),
+        )
+    return "", f"rating {cell['rating']:.0f}", str(cell["rank_ub"]), f"({cell['rank']})"
 
 
 @require_GET

@@ -63,8 +63,16 @@ class RecomputeOptions:
 def operator_options(**overrides: Any) -> RecomputeOptions:
     """The options the operator set (``RatingSettings``), with ``overrides`` applied."""
     knobs = RatingSettings.load()
+    anchor = knobs.anchor_pair()
+    if anchor is not None and "anchor" not in overrides:
+        try:
+            resolve_anchor(anchor)
+        except UnknownAnchor:
+            # A periodic task must not fail every minute on a stale setting.
+            logger.warning("rating settings anchor %r names no contender; ignored", anchor[0])
+            anchor = None
     options = RecomputeOptions(
-        anchor=knobs.anchor_pair(),
+        anchor=anchor,
         min_votes=knobs.min_votes,
         min_votes_by_category=dict(knobs.min_votes_by_category or {}),
         style_control=knobs.style_control,

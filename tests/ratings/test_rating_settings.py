@@ -58,3 +58,10 @@ def test_periodic_task_pins_the_anchor_and_applies_the_thresholds(client: Client
     assert by_name["Gpt"]["rank"] == 1
     assert all(r["rank"] is not None for r in coding["rows"])  # threshold 1 there
     assert overall["min_votes"] == 5 and coding["min_votes"] == 1
+
+
+@pytest.mark.django_db
+def test_an_anchor_naming_nobody_is_ignored_not_fatal() -> None:
+    RatingSettings(anchor="gone-model=1114").save()
+
+    assert operator_options().anchor is None

@@ -23,6 +23,7 @@ def test_parse_anchor_accepts_names_with_equals_and_rejects_junk() -> None:
 def test_defaults_come_from_settings_until_saved(settings) -> None:
     settings.ARENA_RATINGS_ANCHOR = "gpt=1114"
     settings.ARENA_RATINGS_MIN_VOTES = 300
+    contender("gpt")
 
     options = operator_options()
 

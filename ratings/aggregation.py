@@ -191,9 +191,9 @@ _OUTCOME_CODES = {
 
 
 def style_query() -> QuerySet[Any, Any]:
-    """One row per counted vote: battle, sides, outcome and the eight style sums over
-    its completions (null without completions). Grouped by the database: Python sees
-    compact numeric columns only, one row per battle."""
+    """One row per counted vote with completions: battle, sides, outcome and the eight
+    style sums over its completions. Grouped by the database: Python sees compact
+    numeric columns only, one row per live battle."""
     path = "battle__turns__completions__"
     sums = {
         f"{side}_{name}": Sum(f"{path}{name}", filter=Q(**{f"{path}side": side}))
@@ -202,7 +202,9 @@ def style_query() -> QuerySet[Any, Any]:
     }
     return (
         eligible_votes()
-        # No filter on turns here: it would restrict the sums to the filtered turn.
+        # An inner join: battles without completions (imported ones) are not fetched.
+        # The sums below share this join, so they still cover every completion.
+        .filter(battle__turns__completions__isnull=False)
         .values("battle_id", "contender_a_id", "contender_b_id", "outcome")
         .annotate(**sums)
         .order_by()

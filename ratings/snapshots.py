@@ -26,6 +26,7 @@ from ratings.models import (
     RatingSnapshot,
     RecomputeLease,
 )
+from ratings.stats.exceptions import ConvergenceError
 from ratings.stats.leaderboard import CiMethod, Progress, compute_leaderboard
 from ratings.stats.matrices import battle_counts, pairwise_win_rates
 from ratings.stats.style_leaderboard import compute_style_leaderboard
@@ -209,16 +210,21 @@ def _style_leaderboard(
         return None, time.perf_counter() - started
     # Categories whose battles include at least two contenders with style features.
     keep = [k for k in range(len(agg.counts.categories)) if battles.category_mask[k].sum() > 0]
-    board = compute_style_leaderboard(
-        agg.counts.models,
-        battles.model_a,
-        battles.model_b,
-        battles.outcome,
-        battles.style,
-        categories=[agg.counts.categories[k] for k in keep],
-        category_mask=battles.category_mask[keep],
-        **common,
-    )
+    try:
+        board = compute_style_leaderboard(
+            agg.counts.models,
+            battles.model_a,
+            battles.model_b,
+            battles.outcome,
+            battles.style,
+            categories=[agg.counts.categories[k] for k in keep],
+            category_mask=battles.category_mask[keep],
+            **common,
+        )
+    except (ConvergenceError, np.linalg.LinAlgError):
+        # The plain leaderboard still deserves its snapshot; pages fall back to it.
+        logger.exception("style-controlled fit failed; snapshot without style control")
+        return None, time.perf_counter() - started
     return board, time.perf_counter() - started
 
 
@@ -282,7 +288,7 @@ def _write_snapshot(
                 )
         result = _category_result(snapshot, agg, category, position, entry)
         result.min_votes = int(by_category.get(category, min_votes))
-        if style_entry is not None:
+        if style_entry is not None and style_entry["rows"]:
             result.style_votes = style_entry["votes"]
             result.style_coefficients = style_entry.get("style_coefficients", {})
             result.style_warnings = list(style_entry.get("warnings", []))

@@ -8,6 +8,7 @@ from django.test import Client
 from arena.models import Contender
 from ratings.models import RatingSnapshot
 from ratings.snapshots import RecomputeOptions, recompute_ratings
+from ratings.stats import ConvergenceError
 from tests.ratings.helpers import contender, live_votes, vote
 
 
@@ -99,3 +100,19 @@ def test_style_fit_can_be_switched_off_by_the_operator() -> None:
     assert snapshot is not None
     assert snapshot.style_categories() == set()
     assert snapshot.method["style"] is None
+
+
+@pytest.mark.django_db
+def test_a_failed_style_fit_still_writes_the_plain_snapshot(monkeypatch) -> None:
+    verbose, terse, other = contender("verbose"), contender("terse"), contender("other")
+    _length_decides(verbose, terse, other, 200)
+
+    def diverge(*args: object, **kwargs: object) -> None:
+        raise ConvergenceError("style-control Newton did not converge")
+
+    monkeypatch.setattr("ratings.snapshots.compute_style_leaderboard", diverge)
+    snapshot = recompute_ratings()
+
+    assert snapshot is not None
+    assert snapshot.rows.filter(style_control=False).count() == 3 * 3
+    assert snapshot.style_categories() == set()

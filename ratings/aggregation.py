@@ -16,10 +16,17 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from arena.models import Contender
-from battles.models import BattleCategory, Outcome, Vote
+from battles.models import BattleCategory, Completion, Outcome, Turn, Vote
 from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE, PairCounts
 
 OVERALL = "overall"
@@ -190,26 +197,57 @@ _OUTCOME_CODES = {
 }
 
 
-def style_query() -> QuerySet[Any, Any]:
-    """One row per counted vote with completions: battle, sides, outcome and the eight
-    style sums over its completions. Grouped by the database: Python sees compact
-    numeric columns only, one row per live battle."""
-    path = "battle__turns__completions__"
-    sums = {
-        f"{side}_{name}": Sum(f"{path}{name}", filter=Q(**{f"{path}side": side}))
-        for side in ("a", "b")
-        for name in STYLE_FIELDS
-    }
-    return (
-        eligible_votes()
-        # An inner join: battles without completions (imported ones) are not fetched.
-        # The sums below share this join, so they still cover every completion.
-        .filter(battle__turns__completions__isnull=False)
-        .values("battle_id", "contender_a_id", "contender_b_id", "outcome")
-        .annotate(**sums)
-        .order_by()
-        .values_list("battle_id", "contender_a_id", "contender_b_id", "outcome", *sums)
+# Category tags come back as bit masks: 62 tags to a signed 64-bit column.
+_TAGS_PER_MASK = 62
+
+
+def style_query(tags: list[str]) -> tuple[str, list[Any]]:
+    """SQL and parameters of the one query behind :func:`style_battles`.
+
+    One row per counted vote with completions: sides, outcome, the eight style sums over
+    its completions, and its category tags as bit masks (bit ``k`` of mask ``m`` is
+    ``tags[62 m + k]``). Completions are summed per battle first (the live battles
+    only: imported ones have no completions and cost nothing), then joined to their
+    vote by its unique battle key; each mask is one index lookup per battle. Python
+    sees small integers, one row per live battle: no battle id, no per-tag row.
+    Plain SQL (SQLite and PostgreSQL alike) because the ORM would group after the
+    joins and evaluate the masks once per completion.
+    """
+    q = connection.ops.quote_name
+    completion, turn = q(Completion._meta.db_table), q(Turn._meta.db_table)
+    vote, tag = q(Vote._meta.db_table), q(BattleCategory._meta.db_table)
+    params: list[Any] = []
+    sums = []
+    for side in ("a", "b"):
+        for name in STYLE_FIELDS:
+            sums.append(f"SUM(CASE WHEN c.side = %s THEN c.{q(name)} END) AS {side}_{name}")
+            params.append(side)
+    missing = " OR ".join(f"c.{q(name)} IS NULL" for name in STYLE_FIELDS)
+    masks = []
+    mask_params: list[Any] = []
+    for m in range(0, len(tags), _TAGS_PER_MASK):
+        chunk = tags[m : m + _TAGS_PER_MASK]
+        whens = " ".join("WHEN %s THEN %s" for _ in chunk)
+        for k, name in enumerate(chunk):
+            mask_params += [name, 1 << k]
+        masks.append(
+            f"COALESCE((SELECT SUM(CASE bc.category {whens} ELSE 0 END) FROM {tag} bc "
+            "WHERE bc.battle_id = s.battle_id), 0)"
+        )
+    style_columns = ", ".join(f"s.{side}_{name}" for side in ("a", "b") for name in STYLE_FIELDS)
+    outcome_code = " ".join("WHEN %s THEN %s" for _ in _OUTCOME_CODES)
+    outcome_params: list[Any] = [x for item in _OUTCOME_CODES.items() for x in item]
+    sql = (
+        f"SELECT v.contender_a_id, v.contender_b_id, CASE v.outcome {outcome_code} END, "
+        f"{style_columns}"
+        + "".join(f", {mask}" for mask in masks)
+        + f" FROM (SELECT t.battle_id, {', '.join(sums)} FROM {completion} c "
+        f"JOIN {turn} t ON t.id = c.turn_id GROUP BY t.battle_id "
+        f"HAVING SUM(CASE WHEN {missing} THEN 1 ELSE 0 END) = 0) s "
+        f"JOIN {vote} v ON v.battle_id = s.battle_id WHERE v.counted"
     )
+    # In the order of the placeholders: outcome codes and masks in the SELECT, then sums.
+    return sql, outcome_params + mask_params + params
 
 
 def style_battles(agg: AggregatedVotes) -> StyleBattles:
@@ -218,32 +256,34 @@ def style_battles(agg: AggregatedVotes) -> StyleBattles:
     Imported (historic) battles have no completions and are left out; so is a battle
     with a completion that never finished (its features are null).
     """
-    index = {cid: k for k, cid in enumerate(agg.contender_ids)}
-    rows = [r for r in style_query() if None not in r[4:] and r[1] in index and r[2] in index]
-    n = len(rows)
     categories = agg.counts.categories
+    tags = [c for c in categories if c not in (OVERALL, EXCLUDE_TIES)]
+    sql, params = style_query(tags)
+    with aggregation_session(), connection.cursor() as cur:
+        # Plain tuples, no ORM converters (as in _fetch_cells).
+        cur.execute(sql, params)
+        fetched = cur.fetchall()
+    n_masks = -(-len(tags) // _TAGS_PER_MASK)
+    table = np.array(fetched, dtype=np.int64).reshape(len(fetched), 11 + n_masks)
+    # Contender id -> position in counts.models; -1 for one the counts do not have.
+    ids = np.asarray(agg.contender_ids, dtype=np.int64)
+    lookup = np.full(int(max(ids.max(initial=0), table[:, :2].max(initial=0))) + 1, -1)
+    lookup[ids] = np.arange(ids.size)
+    a, b = lookup[table[:, 0]], lookup[table[:, 1]]
+    keep = (a >= 0) & (b >= 0)
+    table, a, b = table[keep], a[keep], b[keep]
+    n = int(table.shape[0])
     mask = np.zeros((len(categories), n), dtype=bool)
-    if not rows:
-        empty = np.zeros(0, dtype=np.intp)
-        return StyleBattles(empty, empty, np.zeros(0, np.int8), np.zeros((0, 8)), mask)
-    position = {r[0]: k for k, r in enumerate(rows)}
-    model_a = np.array([index[r[1]] for r in rows], dtype=np.intp)
-    model_b = np.array([index[r[2]] for r in rows], dtype=np.intp)
-    outcome = np.array([_OUTCOME_CODES[r[3]] for r in rows], dtype=np.int8)
-    style = np.array([r[4:] for r in rows], dtype=np.float64)
+    model_a, model_b = a.astype(np.intp), b.astype(np.intp)
+    outcome = table[:, 2].astype(np.int8)
+    style = table[:, 3:11].astype(np.float64)
+    bits = table[:, 11:]
     cat_index = {c: k for k, c in enumerate(categories)}
     if OVERALL in cat_index:
         mask[cat_index[OVERALL]] = True
     if EXCLUDE_TIES in cat_index:
         mask[cat_index[EXCLUDE_TIES]] = outcome <= B_WINS
-    tags = (
-        BattleCategory.objects.filter(counted=True, category__in=list(cat_index))
-        .exclude(category__in=[OVERALL, EXCLUDE_TIES])
-        .filter(battle__turns__index=0)
-        .values_list("battle_id", "category")
-    )
-    for battle_id, category in tags:
-        k = position.get(battle_id)
-        if k is not None:
-            mask[cat_index[category], k] = True
+    for t, tag in enumerate(tags):
+        word, bit = divmod(t, _TAGS_PER_MASK)
+        mask[cat_index[tag]] = (bits[:, word] >> bit) & 1 == 1
     return StyleBattles(model_a, model_b, outcome, style, mask)

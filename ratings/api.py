@@ -13,8 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import BaseModel
 
-from battles.errors import NotFound
-from ratings.boards import EXPORT_COLUMNS, export_rows, model_report, overview, visible_contender
+from battles.errors import BadRequest, NotFound
+from ratings.boards import (
+    EXPORT_COLUMNS,
+    SORT_KEYS,
+    export_rows,
+    model_report,
+    overview,
+    visible_contender,
+)
 from ratings.models import RatingSnapshot
 from ratings.snapshots import current_snapshot
 
@@ -178,9 +185,14 @@ def leaderboard(
 
 @router.get("/leaderboard/overview", response=Overview)
 def leaderboard_overview(
-    request: HttpRequest, style_control: bool = True, show_retired: bool = False
+    request: HttpRequest,
+    style_control: bool = True,
+    show_retired: bool = False,
+    sort: str = "overall",
+    descending: bool = False,
 ) -> dict[str, Any]:
-    """Every contender's rank and rank upper bound in every category, overall rating first."""
+    """Every contender's rank and rank upper bound in every category; rows sorted by rank
+    in ``sort`` (a category), or by ``rating``, ``votes`` or ``name``."""
     snapshot = current_snapshot()
     if snapshot is None:
         return {
@@ -191,11 +203,15 @@ def leaderboard_overview(
             "show_retired": show_retired,
             "rows": [],
         }
+    if sort not in SORT_KEYS and sort not in snapshot.categories():
+        raise BadRequest(f"cannot sort by {sort!r}: a category, rating, votes or name")
     return overview(
         snapshot,
         staff=request.user.is_staff,
         style_control=style_control,
         show_retired=show_retired,
+        sort=sort,
+        descending=descending,
     )
 
 

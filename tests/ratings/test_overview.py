@@ -95,6 +95,18 @@ def test_page_marks_number_one_cells_and_sorts_by_a_category(client: Client) -> 
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("three_categories")
+def test_json_sorts_like_the_page(client: Client) -> None:
+    by_votes = _api(client, sort="votes")
+    reverse = _api(client, sort="name", descending="true")
+
+    votes = [r["votes"] for r in by_votes["rows"]]
+    assert votes == sorted(votes, reverse=True)
+    assert [r["name"] for r in reverse["rows"]] == ["Rare", "Cat", "Bee", "Ace"]
+    assert client.get("/api/leaderboard/overview", {"sort": "nope"}).status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("three_categories")
 def test_retired_models_only_on_request(client: Client) -> None:
     hidden = _api(client)
     shown = _api(client, show_retired="true")

@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 
 from arena.models import Contender
+from battles.models import Battle, Completion, Turn
+from ratings.aggregation import aggregate_votes, style_battles
 from ratings.models import RatingSnapshot
 from ratings.snapshots import RecomputeOptions, recompute_ratings
 from ratings.stats import ConvergenceError
@@ -116,3 +118,30 @@ def test_a_failed_style_fit_still_writes_the_plain_snapshot(monkeypatch) -> None
     assert snapshot is not None
     assert snapshot.rows.filter(style_control=False).count() == 3 * 3
     assert snapshot.style_categories() == set()
+
+
+@pytest.mark.django_db
+def test_style_rows_sum_every_turn_and_skip_battles_without_features() -> None:
+    a, b = contender("alpha"), contender("bravo")
+    live_votes([(a, b, "a", (100, 1, 2, 3), (50, 0, 0, 1))], categories=["coding"])
+    # a second turn of the same battle adds to both sides' sums
+    battle = Battle.objects.get()
+    turn = Turn.objects.create(battle=battle, index=1, prompt="And then?")
+    for side, who, length in (("a", a, 10), ("b", b, 20)):
+        Completion.objects.create(
+            turn=turn, side=side, contender=who, status="done", length_chars=length,
+            header_count=1, list_count=0, bold_count=0,
+        )  # fmt: skip
+    # an answer without features (never finished) keeps its battle out of the style fit
+    live_votes([(b, a, "b", (70, 0, 0, 0), (80, 0, 0, 0))], categories=["math"])
+    Completion.objects.filter(length_chars=70).update(length_chars=None)
+    vote(a, b, "tie", categories=["math"])  # imported-like: no completions at all
+
+    battles = style_battles(aggregate_votes())
+
+    assert battles.size == 1
+    assert battles.style.tolist() == [[110, 2, 2, 3, 70, 1, 0, 1]]
+    categories = aggregate_votes().counts.categories
+    assert dict(zip(categories, battles.category_mask[:, 0].tolist(), strict=True)) == {
+        "overall": True, "exclude_ties": True, "coding": True, "math": False,
+    }  # fmt: skip

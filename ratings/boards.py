@@ -41,8 +41,12 @@ def _fit_q(shown: dict[str, bool]) -> Q:
     return Q(style_control=True, category__in=styled) | Q(style_control=False, category__in=plain)
 
 
+# What the pages need of a contender (not its generation parameters' JSON).
+CONTENDER_FIELDS = ("id", "codename", "public_name", "revealed_at", "status", "historic")
+
+
 def _visible_contenders(ids: set[int], *, staff: bool, show_retired: bool) -> dict[int, Contender]:
-    found = Contender.objects.in_bulk(list(ids))
+    found = Contender.objects.only(*CONTENDER_FIELDS).in_bulk(list(ids))
     return {
         cid: c
         for cid, c in found.items()
@@ -167,26 +171,23 @@ def rating_history(
     snapshots: int = 100,
 ) -> dict[int, list[HistoryPoint]]:
     """Rating, interval and votes of these contenders in the last ``snapshots`` snapshots
-    up to ``snapshot``, oldest first (one query)."""
-    recent = RatingSnapshot.objects.filter(computed_at__lte=snapshot.computed_at).order_by(
-        "-computed_at", "-id"
-    )[:snapshots]
-    points = (
-        RatingRow.objects.filter(
-            category=category,
-            style_control=style_control,
-            contender_id__in=contender_ids,
-            snapshot__in=list(recent.values_list("id", flat=True)),
-        )
-        .order_by("snapshot__computed_at", "snapshot_id")
-        .values_list(
-            "contender_id", "snapshot__computed_at", "rating", "ci_lower", "ci_upper", "votes",
-            "rank",
-        )
-    )  # fmt: skip
+    up to ``snapshot``, oldest first (two queries: the snapshots' times, then the rows)."""
+    recent = list(
+        RatingSnapshot.objects.filter(computed_at__lte=snapshot.computed_at)
+        .order_by("-computed_at", "-id")
+        .values_list("id", "computed_at")[:snapshots]
+    )
+    when = dict(recent)
+    order = {sid: k for k, (sid, _) in enumerate(reversed(recent))}
+    points = RatingRow.objects.filter(
+        category=category,
+        style_control=style_control,
+        contender_id__in=contender_ids,
+        snapshot_id__in=list(when),
+    ).values_list("contender_id", "snapshot_id", "rating", "ci_lower", "ci_upper", "votes", "rank")
     series: dict[int, list[HistoryPoint]] = {c: [] for c in contender_ids}
-    for cid, at, rating, lower, upper, votes, rank in points:
-        series[cid].append(HistoryPoint(at, rating, lower, upper, votes, rank is not None))
+    for cid, sid, rating, lower, upper, votes, rank in sorted(points, key=lambda p: order[p[1]]):
+        series[cid].append(HistoryPoint(when[sid], rating, lower, upper, votes, rank is not None))
     return series
 
 
@@ -290,7 +291,7 @@ def export_rows(snapshot: RatingSnapshot, *, staff: bool) -> list[dict[str, Any]
             "rank", "rank_ub", "votes", "win_rate", "p_first",
         )
     )  # fmt: skip
-    people = Contender.objects.in_bulk({v[2] for v in values})
+    people = Contender.objects.only(*CONTENDER_FIELDS).in_bulk({v[2] for v in values})
     at = snapshot.computed_at.isoformat()
     out: list[dict[str, Any]] = []
     for cat, style, cid, rating, lower, upper, rank, rank_ub, votes, rate, p_first in values:

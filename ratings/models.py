@@ -55,7 +55,7 @@ class RatingSnapshot(models.Model):
         """Rows of one category in rank order (unranked last); unrevealed codenames only
         for staff; contenders retired by an operator only with ``show_retired``."""
         rows = self.rows.filter(category=category, style_control=style_control)
-        rows = rows.select_related("contender")
+        rows = rows.select_related("contender").defer("contender__params")
         if not staff:
             rows = rows.filter(revealed_q("contender__"))
         if not show_retired:
@@ -88,7 +88,12 @@ class RatingSnapshot(models.Model):
         With ``style_control`` the style-controlled fit is shown where the category has
         one (``style_control`` in the result says which fit the rows are).
         """
-        result = self.category_results.filter(category=category).first()
+        # Not the plot matrices (150 x 150 JSON twice): the figures load them when drawn.
+        result = (
+            self.category_results.filter(category=category)
+            .defer("contenders", "win_rate", "battles")
+            .first()
+        )
         styled = bool(style_control and result is not None and result.style_votes > 0)
         rows = self.visible_rows(
             category, staff=staff, style_control=styled, show_retired=show_retired
@@ -224,14 +229,15 @@ class CategoryResult(models.Model):
     def __str__(self) -> str:
         return f"{self.category} of snapshot {self.snapshot_id}"
 
-    def visible_matrices(self, *, staff: bool) -> VisibleMatrices:
-        """The matrices without the rows and columns of contenders this viewer may not see."""
-        by_id = Contender.objects.in_bulk(self.contenders)
+    def visible_matrices(self, *, staff: bool, limit: int | None = None) -> VisibleMatrices:
+        """The matrices without the rows and columns of contenders this viewer may not see
+        (the first ``limit`` visible ones, in rank order, when given)."""
+        by_id = Contender.objects.defer("params").in_bulk(self.contenders)
         keep = [
             k
             for k, cid in enumerate(self.contenders)
             if cid in by_id and (staff or by_id[cid].is_revealed)
-        ]
+        ][:limit]
         return VisibleMatrices(
             names=[display_name(by_id[self.contenders[k]], staff=staff) for k in keep],
             win_rate=[[self.win_rate[i][j] for j in keep] for i in keep],

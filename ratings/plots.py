@@ -141,13 +141,15 @@ def history_chart(series: dict[str, list[HistoryPoint]], *, title: str) -> str:
     data: list[dict[str, Any]] = []
     for k, (name, points) in enumerate(lines[:MAX_HISTORY_LINES]):
         color = _COLORS[k % len(_COLORS)]
-        at = [p.at for p in points]
+        # ISO strings once: each point is written three times (band out, back, line).
+        iso = {id(p): p.at.isoformat() for p in points}
+        at = [iso[id(p)] for p in points]
         banded = [p for p in points if p.ci_lower is not None and p.ci_upper is not None]
         if banded:
             data.append(
                 {
                     "type": "scatter",
-                    "x": [p.at for p in banded] + [p.at for p in reversed(banded)],
+                    "x": [iso[id(p)] for p in banded] + [iso[id(p)] for p in reversed(banded)],
                     "y": [p.ci_upper for p in banded] + [p.ci_lower for p in reversed(banded)],
                     "fill": "toself",
                     "fillcolor": _rgba(color, 0.15),
@@ -195,7 +197,7 @@ def leaderboard_figures(
     figures = {"ci": ci_chart(board["rows"], title=f"Rating and 95% interval · {category}")}
     result = snapshot.category_results.filter(category=category).first()
     if result is not None:
-        m = result.visible_matrices(staff=staff)
+        m = result.visible_matrices(staff=staff, limit=MAX_HEATMAP)
         figures["win_rate"] = heatmap(
             m.names,
             m.win_rate,

@@ -9,6 +9,7 @@ from typing import Any
 import plotly
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -55,7 +56,11 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "ratings/leaderboard.html", context, status=404)
     board = snapshot.leaderboard(category, staff=staff, **filters)
+    for row in board["rows"]:
+        row["display"] = _row_display(row)
     context = {
+        # One reverse() for the page rather than one per row.
+        "model_url": reverse("ratings:model", args=[0]).removesuffix("0/"),
         "snapshot": snapshot,
         "categories": categories,
         "board": board,
@@ -80,8 +85,29 @@ def leaderboard_overview(request: HttpRequest) -> HttpResponse:
     )
     for row in board["rows"]:
         row["display"] = [_overview_cell(cell) for cell in row["ranks"]]
-    context: dict[str, Any] = {"snapshot": snapshot, "board": board, "filters": filters}
+    context: dict[str, Any] = {
+        "snapshot": snapshot,
+        "board": board,
+        "filters": filters,
+        "model_url": reverse("ratings:model", args=[0]).removesuffix("0/"),
+    }
     return render(request, "ratings/overview.html", context)
+
+
+def _row_display(row: dict[str, Any]) -> dict[str, str]:
+    """The formatted cells of a leaderboard row (Django's ``floatformat`` over 150 rows
+    costs more than the queries)."""
+    ranked = row["rank"] is not None
+    lower, upper = row["ci_lower"], row["ci_upper"]
+    return {
+        "rank": str(row["rank_ub"]) if ranked else "not enough votes",
+        "rating": f"{row['rating']:.0f}",
+        "ci": "\u2013" if lower is None else f"{lower:.0f} \u2013 {upper:.0f}",
+        "p_first": f"{100 * row['p_first']:.0f}%"
+        if ranked and row["p_first"] is not None
+        else "\u2013",
+        "win_rate": "" if row["win_rate"] is None else f"{100 * row['win_rate']:.0f}%",
+    }
 
 
 def _overview_cell(cell: dict[str, Any] | None) -> tuple[str, str, str, str]:

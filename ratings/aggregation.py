@@ -204,8 +204,9 @@ _TAGS_PER_MASK = 62
 def style_query(tags: list[str]) -> tuple[str, list[Any]]:
     """SQL and parameters of the one query behind :func:`style_battles`.
 
-    One row per counted vote with completions: sides, outcome, the eight style sums over
-    its completions, and its category tags as bit masks (bit ``k`` of mask ``m`` is
+    One row per counted vote with completions: sides, outcome, how many completions lack
+    features and how many each side has, the eight style sums over its completions, and
+    its category tags as bit masks (bit ``k`` of mask ``m`` is
     ``tags[62 m + k]``). Completions are summed per battle first (the live battles
     only: imported ones have no completions and cost nothing), then joined to their
     vote by its unique battle key; each mask is one index lookup per battle. Python
@@ -220,9 +221,15 @@ def style_query(tags: list[str]) -> tuple[str, list[Any]]:
     sums = []
     for side in ("a", "b"):
         for name in STYLE_FIELDS:
-            sums.append(f"SUM(CASE WHEN c.side = %s THEN c.{q(name)} END) AS {side}_{name}")
+            sums.append(f"SUM(CASE WHEN c.side = %s THEN c.{q(name)} ELSE 0 END) AS {side}_{name}")
             params.append(side)
     missing = " OR ".join(f"c.{q(name)} IS NULL" for name in STYLE_FIELDS)
+    # Checked in numpy, not in a HAVING: PostgreSQL cannot estimate a HAVING's rows and
+    # would then join the votes by 200k index lookups instead of one hash join.
+    sums.append(f"SUM(CASE WHEN {missing} THEN 1 ELSE 0 END) AS n_missing")
+    for side in ("a", "b"):
+        sums.append(f"SUM(CASE WHEN c.side = %s THEN 1 ELSE 0 END) AS n_{side}")
+        params.append(side)
     masks = []
     mask_params: list[Any] = []
     for m in range(0, len(tags), _TAGS_PER_MASK):
@@ -239,11 +246,10 @@ def style_query(tags: list[str]) -> tuple[str, list[Any]]:
     outcome_params: list[Any] = [x for item in _OUTCOME_CODES.items() for x in item]
     sql = (
         f"SELECT v.contender_a_id, v.contender_b_id, CASE v.outcome {outcome_code} END, "
-        f"{style_columns}"
+        f"s.n_missing, s.n_a, s.n_b, {style_columns}"
         + "".join(f", {mask}" for mask in masks)
         + f" FROM (SELECT t.battle_id, {', '.join(sums)} FROM {completion} c "
-        f"JOIN {turn} t ON t.id = c.turn_id GROUP BY t.battle_id "
-        f"HAVING SUM(CASE WHEN {missing} THEN 1 ELSE 0 END) = 0) s "
+        f"JOIN {turn} t ON t.id = c.turn_id GROUP BY t.battle_id) s "
         f"JOIN {vote} v ON v.battle_id = s.battle_id WHERE v.counted"
     )
     # In the order of the placeholders: outcome codes and masks in the SELECT, then sums.
@@ -264,7 +270,9 @@ def style_battles(agg: AggregatedVotes) -> StyleBattles:
         cur.execute(sql, params)
         fetched = cur.fetchall()
     n_masks = -(-len(tags) // _TAGS_PER_MASK)
-    table = np.array(fetched, dtype=np.int64).reshape(len(fetched), 11 + n_masks)
+    table = np.array(fetched, dtype=np.int64).reshape(len(fetched), 14 + n_masks)
+    # Every completion with its features, and an answer on both sides.
+    table = table[(table[:, 3] == 0) & (table[:, 4] > 0) & (table[:, 5] > 0)]
     # Contender id -> position in counts.models; -1 for one the counts do not have.
     ids = np.asarray(agg.contender_ids, dtype=np.int64)
     lookup = np.full(int(max(ids.max(initial=0), table[:, :2].max(initial=0))) + 1, -1)
@@ -276,8 +284,8 @@ def style_battles(agg: AggregatedVotes) -> StyleBattles:
     mask = np.zeros((len(categories), n), dtype=bool)
     model_a, model_b = a.astype(np.intp), b.astype(np.intp)
     outcome = table[:, 2].astype(np.int8)
-    style = table[:, 3:11].astype(np.float64)
-    bits = table[:, 11:]
+    style = table[:, 6:14].astype(np.float64)
+    bits = table[:, 14:]
     cat_index = {c: k for k, c in enumerate(categories)}
     if OVERALL in cat_index:
         mask[cat_index[OVERALL]] = True

@@ -34,9 +34,13 @@ lock:
 	rm -rf .lock-venv
 
 # Embedded arena: SQLite, in-process generation workers and token channel, demo contenders.
+# `make run VOTES=PATH` first imports a public vote file (e.g. the 140k votes) and rates it.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@if [ -n "$(VOTES)" ]; then \
+		$(PY) manage.py import_battles "$(VOTES)" && $(PY) manage.py recompute_ratings; \
+	fi
 	@echo ""
 	@echo "  Arena is running at http://$(HOST):$(PORT)/   (leaderboard: /leaderboard/, API docs: /api/docs)"
 	@echo ""

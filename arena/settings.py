@@ -214,6 +214,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Ratings ----------------------------------------------------------------------------
+# Defaults of the admin-editable ``ratings.RatingSettings`` row (used until one is saved).
+# Pin a contender to put ratings on a public scale, e.g. "mixtral-8x7b-instruct-v0.1=1114"
+# (codename or public name); empty centres them on 1000.
+ARENA_RATINGS_ANCHOR = env("ARENA_RATINGS_ANCHOR", "")
+# Below this many votes in a category a contender is listed as "not enough votes".
+ARENA_RATINGS_MIN_VOTES = envint("ARENA_RATINGS_MIN_VOTES", 300)
+# Fit the style-controlled leaderboard in the periodic recompute (the page's default view).
+ARENA_RATINGS_STYLE_CONTROL = envbool("ARENA_RATINGS_STYLE_CONTROL", True)
+
 # --- Token channel ----------------------------------------------------------------------
 ARENA_CHANNEL = env("ARENA_CHANNEL", "redis" if REDIS_URL else "memory")
 ARENA_STREAM_MAXLEN = envint("ARENA_STREAM_MAXLEN", 20000)

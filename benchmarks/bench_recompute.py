@@ -1,12 +1,15 @@
 """Benchmark the database path of the ratings: 2M votes in PostgreSQL -> snapshot.
 
     .venv/bin/python benchmarks/bench_recompute.py [--votes 2000000] [--contenders 100]
-        [--keep] [--ci sandwich]
+        [--keep] [--ci sandwich] [--style-share 0.1]
 
 Uses (and creates) the database ``arena_bench`` (``BENCH_DATABASE_URL`` overrides), fills
 it with synthetic voted battles entirely inside PostgreSQL (``generate_series``), then
-times the aggregation query and three full ``recompute_ratings`` (best and median), and
-prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the aggregation query. ``--keep`` reuses the
+times the aggregation query, the style-feature query, and three full
+``recompute_ratings`` (best and median; style control included), and prints
+``EXPLAIN (ANALYZE, BUFFERS)`` of the aggregation query. ``--style-share`` of the
+battles get a turn and two finished completions with style features (live battles; the
+rest stand for imported ones, which have none). ``--keep`` reuses the
 data of a previous run.
 """
 
@@ -57,7 +60,7 @@ def ensure_database(url: str) -> None:
     admin.close()
 
 
-def fill(n_votes: int, n_contenders: int) -> None:
+def fill(n_votes: int, n_contenders: int, style_share: float) -> None:
     from django.db import connection
     from django.utils import timezone
 
@@ -131,8 +134,32 @@ def fill(n_votes: int, n_contenders: int) -> None:
                 [tag, share],
             )
         cur.execute("DROP TABLE bench_stage")
+        # Live battles: one turn, two finished completions with style features; the
+        # longer answer tends to be the winning side's (as voters reward length).
+        cur.execute(
+            "INSERT INTO battles_turn (battle_id, index, prompt, created_at) "
+            "SELECT id, 0, 'prompt', created_at FROM battles_battle WHERE random() < %s",
+            [style_share],
+        )
+        cur.execute(
+            """
+            INSERT INTO battles_completion (id, turn_id, side, contender_id, status, text,
+                reasoning, error, finish_reason, attempts, queued_at, length_chars,
+                header_count, list_count, bold_count)
+            SELECT gen_random_uuid(), t.id, s.side,
+                   CASE s.side WHEN 'a' THEN v.contender_a_id ELSE v.contender_b_id END,
+                   'done', '', '', '', 'stop', 1, t.created_at,
+                   (random() * 2000 + CASE WHEN v.outcome = s.side THEN 800 ELSE 0 END)::int,
+                   (random() * 4)::int, (random() * 10)::int, (random() * 8)::int
+            FROM battles_turn t JOIN battles_vote v ON v.battle_id = t.battle_id
+            CROSS JOIN (VALUES ('a'), ('b')) AS s(side)
+            """
+        )
         # As autovacuum would: statistics, and a visibility map for index-only scans.
-        cur.execute("VACUUM ANALYZE battles_battle, battles_vote, battles_battlecategory")
+        cur.execute(
+            "VACUUM ANALYZE battles_battle, battles_vote, battles_battlecategory, "
+            "battles_turn, battles_completion"
+        )
     print(f"filled {n_votes:,} votes in {time.perf_counter() - t0:.1f}s")
 
 
@@ -142,6 +169,9 @@ def main() -> None:
     parser.add_argument("--contenders", type=int, default=100)
     parser.add_argument("--ci", default="sandwich", choices=["sandwich", "bootstrap", "none"])
     parser.add_argument("--keep", action="store_true", help="reuse the data of a previous run")
+    parser.add_argument(
+        "--style-share", type=float, default=0.1, help="share of battles with completions"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -155,14 +185,19 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from ratings.aggregation import aggregate_votes, aggregation_query, aggregation_session
+    from ratings.aggregation import (
+        aggregate_votes,
+        aggregation_query,
+        aggregation_session,
+        style_battles,
+    )
     from ratings.snapshots import RecomputeOptions, recompute_ratings
 
     call_command("migrate", verbosity=0)
     from battles.models import Vote
 
     if not (args.keep and Vote.objects.count() >= args.votes):
-        fill(args.votes, args.contenders)
+        fill(args.votes, args.contenders, args.style_share)
 
     for run in range(3):
         t0 = time.perf_counter()
@@ -173,6 +208,14 @@ def main() -> None:
             f"{len(agg.counts.categories)} categories)"
         )
 
+    for run in range(2):
+        t0 = time.perf_counter()
+        battles = style_battles(agg)
+        print(
+            f"style_battles run {run + 1}: {time.perf_counter() - t0:.3f}s "
+            f"({battles.size:,} battles with style features)"
+        )
+
     runs = []
     for run in range(3):
         t0 = time.perf_counter()
@@ -180,18 +223,22 @@ def main() -> None:
         total = time.perf_counter() - t0
         assert snapshot is not None
         m = snapshot.method
-        split = (total, m["aggregate_s"], m["fit_s"], total - m["aggregate_s"] - m["fit_s"])
+        rest = total - m["aggregate_s"] - m["fit_s"] - m["style_s"]
+        split = (total, m["aggregate_s"], m["fit_s"], m["style_s"], rest)
         runs.append(split)
         print(
             f"recompute_ratings (ci={args.ci}) run {run + 1}: total {split[0]:.3f}s = "
-            f"aggregate {split[1]:.3f}s + fit {split[2]:.3f}s + write {split[3]:.3f}s; "
-            f"{snapshot.rows.count()} rows"
+            f"aggregate {split[1]:.3f}s + fit {split[2]:.3f}s + style control "
+            f"{split[3]:.3f}s + write {split[4]:.3f}s; {snapshot.rows.count()} rows"
         )
     runs.sort()
-    for label, (total, agg_s, fit_s, write_s) in (("best", runs[0]), ("median", runs[1])):
+    for label, (total, agg_s, fit_s, style_s, write_s) in (
+        ("best", runs[0]),
+        ("median", runs[1]),
+    ):
         print(
             f"{label}: total {total:.3f}s = aggregate {agg_s:.3f}s + fit {fit_s:.3f}s "
-            f"+ write {write_s:.3f}s"
+            f"+ style control {style_s:.3f}s + write {write_s:.3f}s"
         )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("\nEXPLAIN (ANALYZE, BUFFERS) of the aggregation query:")

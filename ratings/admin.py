@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from ratings.models import RatingRow, RatingSnapshot
+from ratings.models import RatingRow, RatingSettings, RatingSnapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,3 +30,16 @@ class RatingRowAdmin(ReadOnlyAdmin):
     list_filter = ["category"]
     list_select_related = ["contender", "snapshot"]
     search_fields = ["contender__codename", "contender__public_name"]
+
+
+@admin.register(RatingSettings)
+class RatingSettingsAdmin(admin.ModelAdmin):
+    """The one row of operator knobs; the next periodic recompute applies a change."""
+
+    list_display = ["__str__", "anchor", "min_votes", "style_control"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not RatingSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

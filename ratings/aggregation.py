@@ -29,8 +29,8 @@ from django.db.models import (
 )
 
 from arena.models import Contender
-from battles.models import BattleCategory, Outcome, Vote
-from ratings.stats.counts import PairCounts, VoteWeights
+from battles.models import BattleCategory, Completion, Outcome, Turn, Vote
+from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE, PairCounts, VoteWeights
 
 OVERALL = "overall"
 EXCLUDE_TIES = "exclude_ties"
@@ -193,3 +193,133 @@ def aggregate_votes() -> AggregatedVotes:
         weights=VoteWeights(w_wins, w_ties, w2_wins, w2_ties),
     )
     return AggregatedVotes(counts=counts, contender_ids=ids)
+
+
+@dataclass(frozen=True)
+class StyleBattles:
+    """Per-battle arrays for the style-controlled fit (battles with style features only).
+
+    ``model_a``/``model_b`` index ``AggregatedVotes.counts.models``; ``style`` holds the
+    raw counts summed over the battle's turns, side A's four then side B's (length in
+    characters, headers, list items, bold spans); ``category_mask`` is (C, N) over
+    ``counts.categories``.
+    """
+
+    model_a: np.ndarray[Any, np.dtype[np.intp]]
+    model_b: np.ndarray[Any, np.dtype[np.intp]]
+    outcome: np.ndarray[Any, np.dtype[np.int8]]
+    style: np.ndarray[Any, np.dtype[np.float64]]
+    category_mask: np.ndarray[Any, np.dtype[np.bool_]]
+
+    @property
+    def size(self) -> int:
+        return int(self.outcome.size)
+
+
+STYLE_FIELDS = ["length_chars", "header_count", "list_count", "bold_count"]
+_OUTCOME_CODES = {
+    Outcome.A: A_WINS,
+    Outcome.B: B_WINS,
+    Outcome.TIE: TIE,
+    Outcome.BOTH_BAD: BOTH_BAD,
+}
+
+
+# Category tags come back as bit masks: 62 tags to a signed 64-bit column.
+_TAGS_PER_MASK = 62
+
+
+def style_query(tags: list[str]) -> tuple[str, list[Any]]:
+    """SQL and parameters of the one query behind :func:`style_battles`.
+
+    One row per counted vote with completions: sides, outcome, how many completions lack
+    features and how many each side has, the eight style sums over its completions, and
+    its category tags as bit masks (bit ``k`` of mask ``m`` is
+    ``tags[62 m + k]``). Completions are summed per battle first (the live battles
+    only: imported ones have no completions and cost nothing), then joined to their
+    vote by its unique battle key; each mask is one index lookup per battle. Python
+    sees small integers, one row per live battle: no battle id, no per-tag row.
+    Plain SQL (SQLite and PostgreSQL alike) because the ORM would group after the
+    joins and evaluate the masks once per completion.
+    """
+    q = connection.ops.quote_name
+    completion, turn = q(Completion._meta.db_table), q(Turn._meta.db_table)
+    vote, tag = q(Vote._meta.db_table), q(BattleCategory._meta.db_table)
+    params: list[Any] = []
+    sums = []
+    for side in ("a", "b"):
+        for name in STYLE_FIELDS:
+            sums.append(f"SUM(CASE WHEN c.side = %s THEN c.{q(name)} ELSE 0 END) AS {side}_{name}")
+            params.append(side)
+    missing = " OR ".join(f"c.{q(name)} IS NULL" for name in STYLE_FIELDS)
+    # Checked in numpy, not in a HAVING: PostgreSQL cannot estimate a HAVING's rows and
+    # would then join the votes by 200k index lookups instead of one hash join.
+    sums.append(f"SUM(CASE WHEN {missing} THEN 1 ELSE 0 END) AS n_missing")
+    for side in ("a", "b"):
+        sums.append(f"SUM(CASE WHEN c.side = %s THEN 1 ELSE 0 END) AS n_{side}")
+        params.append(side)
+    masks = []
+    mask_params: list[Any] = []
+    for m in range(0, len(tags), _TAGS_PER_MASK):
+        chunk = tags[m : m + _TAGS_PER_MASK]
+        whens = " ".join("WHEN %s THEN %s" for _ in chunk)
+        for k, name in enumerate(chunk):
+            mask_params += [name, 1 << k]
+        masks.append(
+            f"COALESCE((SELECT SUM(CASE bc.category {whens} ELSE 0 END) FROM {tag} bc "
+            "WHERE bc.battle_id = s.battle_id), 0)"
+        )
+    style_columns = ", ".join(f"s.{side}_{name}" for side in ("a", "b") for name in STYLE_FIELDS)
+    outcome_code = " ".join("WHEN %s THEN %s" for _ in _OUTCOME_CODES)
+    outcome_params: list[Any] = [x for item in _OUTCOME_CODES.items() for x in item]
+    sql = (
+        f"SELECT v.contender_a_id, v.contender_b_id, CASE v.outcome {outcome_code} END, "
+        f"s.n_missing, s.n_a, s.n_b, {style_columns}"
+        + "".join(f", {mask}" for mask in masks)
+        + f" FROM (SELECT t.battle_id, {', '.join(sums)} FROM {completion} c "
+        f"JOIN {turn} t ON t.id = c.turn_id GROUP BY t.battle_id) s "
+        f"JOIN {vote} v ON v.battle_id = s.battle_id WHERE v.counted"
+    )
+    # In the order of the placeholders: outcome codes and masks in the SELECT, then sums.
+    return sql, outcome_params + mask_params + params
+
+
+def style_battles(agg: AggregatedVotes) -> StyleBattles:
+    """The counted battles whose every completion has style features, for the style fit.
+
+    Imported (historic) battles have no completions and are left out; so is a battle
+    with a completion that never finished (its features are null).
+    """
+    categories = agg.counts.categories
+    tags = [c for c in categories if c not in (OVERALL, EXCLUDE_TIES)]
+    sql, params = style_query(tags)
+    with aggregation_session(), connection.cursor() as cur:
+        # Plain tuples, no ORM converters (as in _fetch_cells).
+        cur.execute(sql, params)
+        fetched = cur.fetchall()
+    n_masks = -(-len(tags) // _TAGS_PER_MASK)
+    table = np.array(fetched, dtype=np.int64).reshape(len(fetched), 14 + n_masks)
+    # Every completion with its features, and an answer on both sides.
+    table = table[(table[:, 3] == 0) & (table[:, 4] > 0) & (table[:, 5] > 0)]
+    # Contender id -> position in counts.models; -1 for one the counts do not have.
+    ids = np.asarray(agg.contender_ids, dtype=np.int64)
+    lookup = np.full(int(max(ids.max(initial=0), table[:, :2].max(initial=0))) + 1, -1)
+    lookup[ids] = np.arange(ids.size)
+    a, b = lookup[table[:, 0]], lookup[table[:, 1]]
+    keep = (a >= 0) & (b >= 0)
+    table, a, b = table[keep], a[keep], b[keep]
+    n = int(table.shape[0])
+    mask = np.zeros((len(categories), n), dtype=bool)
+    model_a, model_b = a.astype(np.intp), b.astype(np.intp)
+    outcome = table[:, 2].astype(np.int8)
+    style = table[:, 6:14].astype(np.float64)
+    bits = table[:, 14:]
+    cat_index = {c: k for k, c in enumerate(categories)}
+    if OVERALL in cat_index:
+        mask[cat_index[OVERALL]] = True
+    if EXCLUDE_TIES in cat_index:
+        mask[cat_index[EXCLUDE_TIES]] = outcome <= B_WINS
+    for t, tag in enumerate(tags):
+        word, bit = divmod(t, _TAGS_PER_MASK)
+        mask[cat_index[tag]] = (bits[:, word] >> bit) & 1 == 1
+    return StyleBattles(model_a, model_b, outcome, style, mask)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from arena.models import Contender
+from arena.models import Contender, ContenderStatus
+from ratings.anchor import parse_anchor
 
 
 class RatingSnapshot(models.Model):
@@ -46,33 +49,88 @@ class RatingSnapshot(models.Model):
         """Categories with rows, ``overall`` first, then in the order they were stored."""
         return list(self.category_results.order_by("position").values_list("category", flat=True))
 
-    def visible_rows(self, category: str, *, staff: bool) -> QuerySet[RatingRow]:
-        """Rows of one category in rank order; unrevealed codenames only for staff."""
-        rows = self.rows.filter(category=category).select_related("contender")
+    def visible_rows(
+        self,
+        category: str,
+        *,
+        staff: bool,
+        style_control: bool = False,
+        show_retired: bool = True,
+    ) -> QuerySet[RatingRow]:
+        """Rows of one category in rank order (unranked last); unrevealed codenames only
+        for staff; contenders retired by an operator only with ``show_retired``."""
+        rows = self.rows.filter(category=category, style_control=style_control)
+        rows = rows.select_related("contender").defer("contender__params")
         if not staff:
             rows = rows.filter(revealed_q("contender__"))
-        return rows.order_by("rank", "-rating", "contender__codename")
+        if not show_retired:
+            rows = rows.exclude(retired_q("contender__"))
+        return rows.order_by(
+            models.F("rank").asc(nulls_last=True), "-rating", "contender__codename"
+        )
 
     def hidden_count(self, category: str, *, staff: bool) -> int:
         if staff:
             return 0
-        rows = self.rows.filter(category=category)
+        rows = self.rows.filter(category=category, style_control=False)
         return rows.exclude(revealed_q("contender__")).count()
 
-    def leaderboard(self, category: str, *, staff: bool) -> dict[str, Any]:
-        """The JSON shape of one category: what the API returns and the page renders."""
-        result = self.category_results.filter(category=category).first()
-        rows = self.visible_rows(category, staff=staff)
+    def style_categories(self) -> set[str]:
+        """Categories that have a style-controlled fit in this snapshot."""
+        found = self.category_results.filter(style_votes__gt=0).values_list("category", flat=True)
+        return set(found)
+
+    def leaderboard(
+        self,
+        category: str,
+        *,
+        staff: bool,
+        style_control: bool = False,
+        show_retired: bool = True,
+    ) -> dict[str, Any]:
+        """The JSON shape of one category: what the API returns and the page renders.
+
+        With ``style_control`` the style-controlled fit is shown where the category has
+        one (``style_control`` in the result says which fit the rows are).
+        """
+        # Not the plot matrices (150 x 150 JSON twice): the figures load them when drawn.
+        result = (
+            self.category_results.filter(category=category)
+            .defer("contenders", "win_rate", "battles")
+            .first()
+        )
+        styled = bool(style_control and result is not None and result.style_votes > 0)
+        rows = self.visible_rows(
+            category, staff=staff, style_control=styled, show_retired=show_retired
+        )
+        retired_hidden = 0
+        if not show_retired:
+            retired = self.rows.filter(category=category, style_control=styled)
+            retired = retired.filter(retired_q("contender__"))
+            if not staff:
+                retired = retired.filter(revealed_q("contender__"))
+            retired_hidden = retired.count()
+        warnings: list[str] = []
+        if result is not None and staff:
+            # Fit notes may name contenders (an unrevealed anchor): staff only.
+            warnings = list(result.style_warnings if styled else result.warnings)
         return {
             "computed_at": self.computed_at.isoformat(),
+            "snapshot": self.pk,
             "method": self.public_method(staff=staff),
             "votes": self.votes,
             "category": category,
             "category_votes": 0 if result is None else result.votes,
             "categories": self.categories(),
             "hidden": self.hidden_count(category, staff=staff),
-            # Fit notes may name contenders (an unrevealed anchor): staff only.
-            "warnings": result.warnings if result is not None and staff else [],
+            "retired_hidden": retired_hidden,
+            "show_retired": show_retired,
+            "min_votes": 0 if result is None else result.min_votes,
+            "style_control": styled,
+            "style_available": result is not None and result.style_votes > 0,
+            "style_votes": 0 if result is None else result.style_votes,
+            "style_coefficients": result.style_coefficients if styled and result else {},
+            "warnings": warnings,
             "rows": [row.to_dict(staff=staff) for row in rows],
         }
 
@@ -84,28 +142,10 @@ class RatingSnapshot(models.Model):
             found = Contender.objects.filter(codename=anchor.get("model")).first()
             name = display_name(found, staff=False) if found else ""
             method["anchor"] = {**anchor, "model": name or "(unrevealed contender)"}
+            style = method.get("style")
+            if isinstance(style, dict):
+                method["style"] = {**style, "anchor": method["anchor"]}
         return method
-
-    def history(
-        self, category: str, contender_ids: list[int], *, snapshots: int = 100
-    ) -> dict[int, list[tuple[datetime, float]]]:
-        """Ratings of these contenders in the last ``snapshots`` snapshots up to this one."""
-        recent = RatingSnapshot.objects.filter(computed_at__lte=self.computed_at).order_by(
-            "-computed_at", "-id"
-        )[:snapshots]
-        points = (
-            RatingRow.objects.filter(
-                category=category,
-                contender_id__in=contender_ids,
-                snapshot__in=list(recent.values_list("id", flat=True)),
-            )
-            .order_by("snapshot__computed_at")
-            .values_list("contender_id", "snapshot__computed_at", "rating")
-        )
-        series: dict[int, list[tuple[datetime, float]]] = {c: [] for c in contender_ids}
-        for contender_id, at, rating in points:
-            series[contender_id].append((at, rating))
-        return series
 
 
 class RatingRow(models.Model):
@@ -118,15 +158,21 @@ class RatingRow(models.Model):
     # Null when the snapshot was computed without intervals (``--ci none``).
     ci_lower = models.FloatField(null=True, blank=True)
     ci_upper = models.FloatField(null=True, blank=True)
-    rank = models.PositiveIntegerField()
-    rank_ub = models.PositiveIntegerField()
+    # Null below the category's vote threshold: listed as "not enough votes", unranked.
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    rank_ub = models.PositiveIntegerField(null=True, blank=True)
     votes = models.PositiveBigIntegerField()
     win_rate = models.FloatField(null=True, blank=True)
+    # The style-controlled fit of the category (True) or the plain Bradley-Terry fit.
+    style_control = models.BooleanField(default=False)
+    # Probability of being #1 among the ranked rows (bootstrap or sandwich replicates).
+    p_first = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["snapshot", "category", "contender"], name="rating_row_unique"
+                fields=["snapshot", "category", "style_control", "contender"],
+                name="rating_row_unique",
             )
         ]
         # The history plot reads one category of one contender across snapshots.
@@ -138,6 +184,7 @@ class RatingRow(models.Model):
     def to_dict(self, *, staff: bool) -> dict[str, Any]:
         c = self.contender
         return {
+            "id": c.pk,
             "name": display_name(c, staff=staff),
             "rating": round(self.rating, 2),
             "ci_lower": _round(self.ci_lower, 2),
@@ -146,7 +193,9 @@ class RatingRow(models.Model):
             "rank_ub": self.rank_ub,
             "votes": self.votes,
             "win_rate": _round(self.win_rate, 4),
+            "p_first": _round(self.p_first, 4),
             "revealed": c.is_revealed,
+            "retired": is_retired(c),
         }
 
 
@@ -169,6 +218,13 @@ class CategoryResult(models.Model):
     battles = models.JSONField(default=list)
     # Notes from the fit (e.g. a ridge was needed because the graph is not connected).
     warnings = models.JSONField(default=list)
+    # The style-controlled fit of this category: battles with style features it used,
+    # {feature: {"coef", "ci_lower", "ci_upper"}} (log-odds per standard deviation), notes.
+    style_votes = models.PositiveBigIntegerField(default=0)
+    style_coefficients = models.JSONField(default=dict)
+    style_warnings = models.JSONField(default=list)
+    # The vote threshold of this category when it was computed.
+    min_votes = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -178,14 +234,15 @@ class CategoryResult(models.Model):
     def __str__(self) -> str:
         return f"{self.category} of snapshot {self.snapshot_id}"
 
-    def visible_matrices(self, *, staff: bool) -> VisibleMatrices:
-        """The matrices without the rows and columns of contenders this viewer may not see."""
-        by_id = Contender.objects.in_bulk(self.contenders)
+    def visible_matrices(self, *, staff: bool, limit: int | None = None) -> VisibleMatrices:
+        """The matrices without the rows and columns of contenders this viewer may not see
+        (the first ``limit`` visible ones, in rank order, when given)."""
+        by_id = Contender.objects.defer("params").in_bulk(self.contenders)
         keep = [
             k
             for k, cid in enumerate(self.contenders)
             if cid in by_id and (staff or by_id[cid].is_revealed)
-        ]
+        ][:limit]
         return VisibleMatrices(
             names=[display_name(by_id[self.contenders[k]], staff=staff) for k in keep],
             win_rate=[[self.win_rate[i][j] for j in keep] for i in keep],
@@ -227,6 +284,78 @@ class RecomputeLease(models.Model):
         cls.objects.filter(pk=1, holder=holder).update(held_until=timezone.now(), holder="")
 
 
+class RatingSettings(models.Model):
+    """Operator knobs of the periodic recompute, a singleton edited in the admin.
+
+    Until the row is saved the defaults come from settings (``ARENA_RATINGS_*``).
+    """
+
+    anchor = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Pin a contender: MODEL=RATING, codename or public name "
+        "(e.g. mixtral-8x7b-instruct-v0.1=1114). Empty: ratings average 1000.",
+    )
+    min_votes = models.PositiveIntegerField(
+        default=300, help_text="Below this many votes in a category: 'not enough votes'."
+    )
+    min_votes_by_category = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Overrides per category, e.g. {"multi_turn": 100}.',
+    )
+    style_control = models.BooleanField(
+        default=True, help_text="Also fit the style-controlled leaderboard (the default view)."
+    )
+
+    class Meta:
+        verbose_name = "rating settings"
+        verbose_name_plural = "rating settings"
+
+    def __str__(self) -> str:
+        return "rating settings"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.anchor.strip():
+            try:
+                parse_anchor(self.anchor)
+            except ValueError as exc:
+                raise ValidationError({"anchor": str(exc)}) from None
+        by_category = self.min_votes_by_category
+        if not isinstance(by_category, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for k, v in by_category.items()
+        ):
+            raise ValidationError(
+                {"min_votes_by_category": "A JSON object of category: whole number >= 0."}
+            )
+
+    @classmethod
+    def load(cls) -> RatingSettings:
+        """The saved row, or the defaults from settings (unsaved)."""
+        found = cls.objects.filter(pk=1).first()
+        if found is not None:
+            return found
+        return cls(
+            pk=1,
+            anchor=settings.ARENA_RATINGS_ANCHOR,
+            min_votes=settings.ARENA_RATINGS_MIN_VOTES,
+            style_control=settings.ARENA_RATINGS_STYLE_CONTROL,
+        )
+
+    def anchor_pair(self) -> tuple[str, float] | None:
+        return parse_anchor(self.anchor) if self.anchor.strip() else None
+
+
+def is_retired(contender: Contender) -> bool:
+    """Retired from the arena by an operator (imported historic contenders are not)."""
+    return contender.status == ContenderStatus.RETIRED and not contender.historic
+
+
 def display_name(contender: Contender, *, staff: bool) -> str:
     """Public name once revealed; staff also see the codename of an unrevealed one."""
     if contender.is_revealed:
@@ -237,6 +366,11 @@ def display_name(contender: Contender, *, staff: bool) -> str:
 def revealed_q(prefix: str = "") -> Q:
     """Contenders whose real name is public (mirrors ``Contender.is_revealed``)."""
     return Q(**{f"{prefix}revealed_at__isnull": False}) & ~Q(**{f"{prefix}public_name": ""})
+
+
+def retired_q(prefix: str = "") -> Q:
+    """Contenders retired by an operator (mirrors :func:`is_retired`)."""
+    return Q(**{f"{prefix}status": ContenderStatus.RETIRED, f"{prefix}historic": False})
 
 
 def _round(value: float | None, digits: int) -> float | None:

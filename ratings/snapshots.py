@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,11 +18,19 @@ from django.utils import timezone
 
 from arena.models import Contender
 from battles.models import Vote
-from ratings.aggregation import AggregatedVotes, aggregate_votes
-from ratings.models import CategoryResult, RatingRow, RatingSnapshot, RecomputeLease
+from ratings.aggregation import AggregatedVotes, aggregate_votes, style_battles
+from ratings.models import (
+    CategoryResult,
+    RatingRow,
+    RatingSettings,
+    RatingSnapshot,
+    RecomputeLease,
+)
 from ratings.sampling_state import compute_sampling_state, forget_sampling_state
+from ratings.stats.exceptions import ConvergenceError
 from ratings.stats.leaderboard import CiMethod, Progress, compute_leaderboard
 from ratings.stats.matrices import battle_counts, pairwise_win_rates
+from ratings.stats.style_leaderboard import compute_style_leaderboard
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +55,33 @@ class RecomputeOptions:
     seed: int | None = None
     # (codename or public name, rating)
     anchor: tuple[str, float] | None = None
+    # Rows under the threshold are kept, unranked ("not enough votes").
     min_votes: int = 0
     # Inverse-probability weighting of the votes; None: ARENA_RATINGS_WEIGHTED.
     weighted: bool | None = None
+    min_votes_by_category: dict[str, int] = field(default_factory=dict)
+    # Also fit the style-controlled leaderboard from the completions' style features.
+    style_control: bool = True
+
+
+def operator_options(**overrides: Any) -> RecomputeOptions:
+    """The options the operator set (``RatingSettings``), with ``overrides`` applied."""
+    knobs = RatingSettings.load()
+    anchor = knobs.anchor_pair()
+    if anchor is not None and "anchor" not in overrides:
+        try:
+            resolve_anchor(anchor)
+        except UnknownAnchor:
+            # A periodic task must not fail every minute on a stale setting.
+            logger.warning("rating settings anchor %r names no contender; ignored", anchor[0])
+            anchor = None
+    options = RecomputeOptions(
+        anchor=anchor,
+        min_votes=knobs.min_votes,
+        min_votes_by_category=dict(knobs.min_votes_by_category or {}),
+        style_control=knobs.style_control,
+    )
+    return replace(options, **overrides)
 
 
 def newest_vote() -> tuple[int, Any]:
@@ -101,7 +133,7 @@ def current_snapshot() -> RatingSnapshot | None:
     if not has_new_votes():
         return latest
     try:
-        return recompute_ratings() or latest
+        return recompute_ratings(operator_options()) or latest
     except RecomputeBusy:
         return latest
     except Exception:
@@ -117,6 +149,8 @@ def recompute_ratings(
 ) -> RatingSnapshot | None:
     """Write a new snapshot, or return ``None`` when no vote arrived since the last one.
 
+    ``options`` default to neutral ones (no anchor, no vote threshold); the periodic
+    task and the embedded refresh pass :func:`operator_options`.
     Raises :class:`RecomputeBusy` when another recompute is running.
     """
     opts = options or RecomputeOptions()
@@ -133,23 +167,33 @@ def recompute_ratings(
         last_id, last_at = newest_vote()
         agg = aggregate_votes()
         aggregated_s = time.perf_counter() - started
-        board = compute_leaderboard(
-            agg.counts,
-            ci=opts.ci,
-            rounds=opts.rounds,
-            seed=opts.seed,
-            anchor=anchor,
-            min_votes=opts.min_votes,
-            progress=progress,
-            weighted=settings.ARENA_RATINGS_WEIGHTED if opts.weighted is None else opts.weighted,
-        )
+        common: dict[str, Any] = {
+            "ci": opts.ci,
+            "rounds": opts.rounds,
+            "seed": opts.seed,
+            "anchor": anchor,
+            "min_votes": opts.min_votes,
+            "min_votes_by_category": opts.min_votes_by_category,
+            "keep_unranked": True,
+            "first_place": True,
+        }
+        weighted = settings.ARENA_RATINGS_WEIGHTED if opts.weighted is None else opts.weighted
+        board = compute_leaderboard(agg.counts, progress=progress, weighted=weighted, **common)
         sampling = compute_sampling_state(agg, board)
+        fitted = time.perf_counter()
+        style_board, style_s = None, 0.0
+        if opts.style_control:
+            style_board, style_s = _style_leaderboard(agg, common)
         method = {
             **board["method"],
             "aggregate_s": round(aggregated_s, 4),
-            "fit_s": round(time.perf_counter() - started - aggregated_s, 4),
+            "fit_s": round(fitted - started - aggregated_s, 4),
+            "style_s": round(style_s, 4),
+            "style": None if style_board is None else style_board["method"],
         }
-        snapshot = _write_snapshot(agg, board, method, sampling, last_id, last_at, started)
+        snapshot = _write_snapshot(
+            agg, board, style_board, method, sampling, last_id, last_at, started
+        )
         prune_snapshots(snapshot)
         forget_sampling_state()
         logger.info(
@@ -162,6 +206,34 @@ def recompute_ratings(
         return snapshot
     finally:
         RecomputeLease.release(holder)
+
+
+def _style_leaderboard(
+    agg: AggregatedVotes, common: dict[str, Any]
+) -> tuple[dict[str, Any] | None, float]:
+    """The style-controlled leaderboard of every category with style-featured battles."""
+    started = time.perf_counter()
+    battles = style_battles(agg)
+    if battles.size == 0:
+        return None, time.perf_counter() - started
+    # Categories whose battles include at least two contenders with style features.
+    keep = [k for k in range(len(agg.counts.categories)) if battles.category_mask[k].sum() > 0]
+    try:
+        board = compute_style_leaderboard(
+            agg.counts.models,
+            battles.model_a,
+            battles.model_b,
+            battles.outcome,
+            battles.style,
+            categories=[agg.counts.categories[k] for k in keep],
+            category_mask=battles.category_mask[keep],
+            **common,
+        )
+    except (ConvergenceError, np.linalg.LinAlgError):
+        # The plain leaderboard still deserves its snapshot; pages fall back to it.
+        logger.exception("style-controlled fit failed; snapshot without style control")
+        return None, time.perf_counter() - started
+    return board, time.perf_counter() - started
 
 
 def prune_snapshots(latest: RatingSnapshot) -> None:
@@ -189,6 +261,7 @@ def prune_snapshots(latest: RatingSnapshot) -> None:
 def _write_snapshot(
     agg: AggregatedVotes,
     board: dict[str, Any],
+    style_board: dict[str, Any] | None,
     method: dict[str, Any],
     sampling: dict[str, Any],
     last_id: int,
@@ -205,23 +278,36 @@ def _write_snapshot(
     )
     rows: list[RatingRow] = []
     results: list[CategoryResult] = []
+    styled: dict[str, Any] = {} if style_board is None else style_board["categories"]
+    min_votes = method.get("min_votes", 0)
+    by_category = method.get("min_votes_by_category") or {}
     for position, (category, entry) in enumerate(board["categories"].items()):
-        for r in entry["rows"]:
-            rows.append(
-                RatingRow(
-                    snapshot=snapshot,
-                    category=category,
-                    contender_id=ids[r["model"]],
-                    rating=r["rating"],
-                    ci_lower=r["ci_lower"],
-                    ci_upper=r["ci_upper"],
-                    rank=r["rank"],
-                    rank_ub=r["rank_ub"],
-                    votes=r["votes"],
-                    win_rate=r["win_rate"],
+        style_entry = styled.get(category)
+        for style, source in ((False, entry), (True, style_entry)):
+            for r in [] if source is None else source["rows"]:
+                rows.append(
+                    RatingRow(
+                        snapshot=snapshot,
+                        category=category,
+                        style_control=style,
+                        contender_id=ids[r["model"]],
+                        rating=r["rating"],
+                        ci_lower=r["ci_lower"],
+                        ci_upper=r["ci_upper"],
+                        rank=r["rank"],
+                        rank_ub=r["rank_ub"],
+                        votes=r["votes"],
+                        win_rate=r["win_rate"],
+                        p_first=r.get("p_first"),
+                    )
                 )
-            )
-        results.append(_category_result(snapshot, agg, category, position, entry))
+        result = _category_result(snapshot, agg, category, position, entry)
+        result.min_votes = int(by_category.get(category, min_votes))
+        if style_entry is not None and style_entry["rows"]:
+            result.style_votes = style_entry["votes"]
+            result.style_coefficients = style_entry.get("style_coefficients", {})
+            result.style_warnings = list(style_entry.get("warnings", []))
+        results.append(result)
     RatingRow.objects.bulk_create(rows, batch_size=2000)
     CategoryResult.objects.bulk_create(results)
     snapshot.duration_s = time.perf_counter() - started

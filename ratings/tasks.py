@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from ratings.snapshots import RecomputeBusy, recompute_ratings
+from ratings.snapshots import RecomputeBusy, operator_options, recompute_ratings
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 def recompute_ratings_task() -> int | None:
     """Write a snapshot when new votes exist; returns its id, or None when skipped."""
     try:
-        snapshot = recompute_ratings()
+        snapshot = recompute_ratings(operator_options())
     except RecomputeBusy:
         logger.info("ratings recompute skipped: another one is running")
         return None

@@ -1,25 +1,49 @@
-"""The leaderboard page, and plotly.js served from our own server (no CDN)."""
+"""The leaderboard pages (one category, the overview, one model) and plotly.js served from
+our own server (no CDN)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from ratings.plots import leaderboard_figures
+from ratings.boards import SORT_KEYS, model_report, overview, visible_contender
+from ratings.plots import leaderboard_figures, model_history_chart
 from ratings.snapshots import current_snapshot
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _flag(request: HttpRequest, name: str, default: bool) -> bool:
+    """``?name=1``/``0`` (also on/off, true/false); anything else keeps the default."""
+    value = request.GET.get(name, "").strip().lower()
+    if value in ("1", "on", "true", "yes"):
+        return True
+    if value in ("0", "off", "false", "no"):
+        return False
+    return default
+
+
+def _filters(request: HttpRequest) -> dict[str, bool]:
+    # As on LMArena: style control on, retired (deprecated) models hidden.
+    return {
+        "style_control": _flag(request, "style", True),
+        "show_retired": _flag(request, "retired", False),
+    }
 
 
 @require_GET
 def leaderboard(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "overall").strip() or "overall"
     staff = request.user.is_staff
+    filters = _filters(request)
     snapshot = current_snapshot()
     if snapshot is None:
         return render(request, "ratings/leaderboard.html", {"snapshot": None})
@@ -28,17 +52,104 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         context = {
             "snapshot": snapshot,
             "categories": categories,
+            "filters": filters,
             "error": f"Unknown category {category!r}. Pick one of the tabs above.",
         }
         return render(request, "ratings/leaderboard.html", context, status=404)
-    board = snapshot.leaderboard(category, staff=staff)
+    board = snapshot.leaderboard(category, staff=staff, **filters)
+    for row in board["rows"]:
+        row["display"] = _row_display(row)
     context = {
+        # One reverse() for the page rather than one per row.
+        "model_url": reverse("ratings:model", args=[0]).removesuffix("0/"),
         "snapshot": snapshot,
         "categories": categories,
         "board": board,
+        "filters": filters,
         "figures": leaderboard_figures(snapshot, board, staff=staff),
     }
     return render(request, "ratings/leaderboard.html", context)
+
+
+@require_GET
+def leaderboard_overview(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    snapshot = current_snapshot()
+    if snapshot is None:
+        return render(request, "ratings/overview.html", {"snapshot": None})
+    sort = request.GET.get("sort", "overall").strip()
+    if sort not in SORT_KEYS and sort not in snapshot.categories():
+        sort = "overall"
+    descending = request.GET.get("dir") == "desc"
+    board = overview(
+        snapshot, staff=request.user.is_staff, sort=sort, descending=descending, **filters
+    )
+    for row in board["rows"]:
+        # One string per row: the template would spend most of the page on 3,000 cells.
+        row["cells_html"] = format_html_join(
+            "", '<td class="{}" title="{}">{} <small>{}</small></td>',
+            (_overview_cell(cell) for cell in row["ranks"]),
+        )  # fmt: skip
+    context: dict[str, Any] = {
+        "snapshot": snapshot,
+        "board": board,
+        "filters": filters,
+        "model_url": reverse("ratings:model", args=[0]).removesuffix("0/"),
+    }
+    return render(request, "ratings/overview.html", context)
+
+
+def _row_display(row: dict[str, Any]) -> dict[str, str]:
+    """The formatted cells of a leaderboard row (Django's ``floatformat`` over 150 rows
+    costs more than the queries)."""
+    ranked = row["rank"] is not None
+    lower, upper = row["ci_lower"], row["ci_upper"]
+    return {
+        "rank": str(row["rank_ub"]) if ranked else "not enough votes",
+        "rating": f"{row['rating']:.0f}",
+        "ci": "\u2013" if lower is None else f"{lower:.0f} \u2013 {upper:.0f}",
+        "p_first": f"{100 * row['p_first']:.0f}%"
+        if ranked and row["p_first"] is not None
+        else "\u2013",
+        "win_rate": "" if row["win_rate"] is None else f"{100 * row['win_rate']:.0f}%",
+    }
+
+
+def _overview_cell(cell: dict[str, Any] | None) -> tuple[str, str, str, str]:
+    """(css class, title, rank upper bound text, rank text) of one overview cell."""
+    if cell is None:
+        return "unranked", "no votes", "\u2013", ""
+    if cell["rank"] is None:
+        return "unranked", f"{cell['votes']} votes", "not enough votes", ""
+    if cell["first"]:
+        return (
+            "first",
+            "#1: no model is statistically better",
+            str(cell["rank_ub"]),
+            (f"({cell['rank']})"),
+        )
+    return "", f"rating {cell['rating']:.0f}", str(cell["rank_ub"]), f"({cell['rank']})"
+
+
+@require_GET
+def model_page(request: HttpRequest, contender_id: int) -> HttpResponse:
+    staff = request.user.is_staff
+    style_control = _flag(request, "style", True)
+    snapshot = current_snapshot()
+    contender = visible_contender(contender_id, staff=staff)
+    if snapshot is None or contender is None:
+        raise Http404("No such model on the leaderboard.")
+    report = model_report(snapshot, contender, staff=staff, style_control=style_control)
+    styled = bool(report["categories"]) and report["categories"][0]["style_control"]
+    context = {
+        "snapshot": snapshot,
+        "report": report,
+        "style_control": style_control,
+        "history": model_history_chart(
+            snapshot, contender.pk, report["name"], style_control=styled
+        ),
+    }
+    return render(request, "ratings/model.html", context)
 
 
 @require_GET

@@ -38,7 +38,7 @@ from ratings.stats.leaderboard import (
     leaderboard_rows,
 )
 from ratings.stats.matrices import battle_counts, pairwise_win_rates, predicted_win_rates
-from ratings.stats.ranks import rank_by_rating, rank_upper_bound
+from ratings.stats.ranks import probability_first, rank_by_rating, rank_upper_bound
 from ratings.stats.style import StyleFit, fit_style_control, outcome_scores, style_features
 from ratings.stats.style_intervals import bootstrap_style_control, style_sandwich_covariance
 from ratings.stats.style_leaderboard import STYLE_FEATURES, compute_style_leaderboard
@@ -79,6 +79,7 @@ __all__ = [
     "outcome_scores",
     "pairwise_win_rates",
     "predicted_win_rates",
+    "probability_first",
     "rank_by_rating",
     "rank_upper_bound",
     "sandwich_covariance",

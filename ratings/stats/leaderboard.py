@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -14,7 +14,7 @@ from ratings.stats.bradley_terry import fit_bradley_terry, to_rating_scale
 from ratings.stats.counts import FitCounts, FloatArray, PairCounts
 from ratings.stats.exceptions import RegularizationWarning
 from ratings.stats.intervals import bootstrap_bradley_terry, sandwich_covariance
-from ratings.stats.ranks import rank_by_rating, rank_upper_bound
+from ratings.stats.ranks import probability_first, rank_by_rating, rank_upper_bound
 
 CiMethod = Literal["sandwich", "bootstrap", "none"]
 Resample = Literal["poisson", "multinomial"]
@@ -22,6 +22,12 @@ Progress = Callable[[int, int, str], None]
 
 SCALE, BASE, INIT = 400.0, 10.0, 1000.0
 HESSIAN_RIDGE = 1e-5
+#: How ``p_first`` is estimated, per interval method (recorded in the method).
+FIRST_PLACE_NOTE = {
+    "bootstrap": "share of bootstrap replicates in which the contender rates highest",
+    "sandwich": "share of draws from the sandwich normal approximation (rounds draws)",
+    "none": None,
+}
 
 
 def compute_leaderboard(
@@ -36,6 +42,9 @@ def compute_leaderboard(
     significance: float = 0.05,
     resample: Resample = "poisson",
     weighted: bool = True,
+    keep_unranked: bool = False,
+    first_place: bool = False,
+    min_votes_by_category: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Bradley-Terry leaderboard of every category in ``counts``.
 
@@ -66,6 +75,16 @@ def compute_leaderboard(
         Weight each vote by the inverse of its pair's sampling probability when
         ``counts.weights`` is present (see :meth:`PairCounts.fit_counts`). Ratings,
         intervals and ranks use the weights; ``votes`` and ``win_rate`` stay raw.
+    keep_unranked : bool
+        Keep the rows under ``min_votes`` too, with ``rank`` and ``rank_ub`` None
+        ("not enough votes"); ranks count the ranked rows only.
+    min_votes_by_category : mapping, optional
+        ``min_votes`` of particular categories (the others use ``min_votes``).
+    first_place : bool
+        Add ``p_first`` to each row: the probability of being #1 among the ranked
+        rows, from the bootstrap replicates (``ci="bootstrap"``) or from ``rounds``
+        draws of the sandwich normal approximation (``ci="sandwich"``); None without
+        intervals.
 
     Returns
     -------
@@ -88,6 +107,9 @@ def compute_leaderboard(
     method["weighting"] = (
         "inverse pair probability" if weighted and counts.weights is not None else "none"
     )
+    method["min_votes_by_category"] = dict(min_votes_by_category or {})
+    if first_place:
+        method["p_first"] = FIRST_PLACE_NOTE[ci]
     result: dict[str, Any] = {"method": method, "categories": {}}
     for k, category in enumerate(counts.categories):
         seed_c = None if seed is None else seed + k
@@ -98,10 +120,12 @@ def compute_leaderboard(
             rounds=rounds,
             seed=seed_c,
             anchor=anchor,
-            min_votes=min_votes,
+            min_votes=(min_votes_by_category or {}).get(category, min_votes),
             significance=significance,
             resample=resample,
             weighted=weighted,
+            keep_unranked=keep_unranked,
+            first_place=first_place,
         )
         if progress is not None:
             progress(k + 1, len(counts.categories), category)
@@ -147,6 +171,8 @@ def category_leaderboard(
     significance: float = 0.05,
     resample: Resample = "poisson",
     weighted: bool = True,
+    keep_unranked: bool = False,
+    first_place: bool = False,
 ) -> dict[str, Any]:
     """One category of :func:`compute_leaderboard` (same parameters)."""
     c = counts.category_index(category)
@@ -175,13 +201,17 @@ def category_leaderboard(
     ratings = to_rating_scale(theta, scale=SCALE, base=BASE, init=INIT)
     if anchor_idx is not None and anchor is not None:
         ratings += anchor[1] - ratings[anchor_idx]
-    lower, upper = _intervals(
+    lower, upper, samples = _intervals(
         fit_in, raw if weighted and counts.weights is not None else None, theta, fit.ridge, ratings,
         anchor_idx, ci, (rounds, seed, resample), significance, notes,
     )  # fmt: skip
     votes = votes_all[active]
     score = raw[0].sum(axis=1) + 0.5 * raw[1].sum(axis=1)
-    entry["rows"] = leaderboard_rows(names, ratings, lower, upper, votes, score, min_votes)
+    entry["rows"] = leaderboard_rows(
+        names, ratings, lower, upper, votes, score, min_votes,
+        keep_unranked=keep_unranked, samples=samples if first_place else None,
+        first_place=first_place,
+    )  # fmt: skip
     return entry
 
 
@@ -193,6 +223,10 @@ def leaderboard_rows(
     votes: FloatArray,
     score: FloatArray,
     min_votes: int = 0,
+    *,
+    keep_unranked: bool = False,
+    samples: FloatArray | None = None,
+    first_place: bool = False,
 ) -> list[dict[str, Any]]:
     """Leaderboard rows (the shared row contract), sorted by rating, highest first.
 
@@ -205,33 +239,47 @@ def leaderboard_rows(
     votes, score : ndarray, shape (M,)
         Battles played and points scored (ties count half).
     min_votes : int
-        Contenders with fewer votes are left out; ranks count the rows shown.
+        Contenders with fewer votes are not ranked; ranks count the ranked rows.
+    keep_unranked : bool
+        Keep the unranked rows (``rank`` and ``rank_ub`` None) instead of leaving them out.
+    samples : ndarray, shape (R, M), optional
+        Replicate strengths for ``p_first`` (probability of being #1 among the ranked).
+    first_place : bool
+        Add the ``p_first`` key (None without ``samples``).
 
     Returns
     -------
     list of dict
-        Keys ``model, rating, ci_lower, ci_upper, rank, rank_ub, votes, win_rate``.
+        Keys ``model, rating, ci_lower, ci_upper, rank, rank_ub, votes, win_rate``
+        (and ``p_first`` with ``first_place``).
     """
-    shown = np.flatnonzero(votes >= min_votes)
+    ranked = votes >= min_votes
+    shown = np.flatnonzero(ranked)
     rank = rank_by_rating(ratings[shown])
     if lower is None or upper is None:
         rank_ub = rank
     else:
         rank_ub = rank_upper_bound(lower[shown], upper[shown])
+    p_first = np.zeros(len(names))
+    if samples is not None and shown.size:
+        p_first[shown] = probability_first(samples[:, shown])
+    position = {int(m): pos for pos, m in enumerate(shown)}
     rows: list[dict[str, Any]] = []
-    for pos, m in enumerate(shown):
-        rows.append(
-            {
-                "model": names[m],
-                "rating": float(ratings[m]),
-                "ci_lower": None if lower is None else float(lower[m]),
-                "ci_upper": None if upper is None else float(upper[m]),
-                "rank": int(rank[pos]),
-                "rank_ub": int(rank_ub[pos]),
-                "votes": round(float(votes[m])),
-                "win_rate": float(score[m] / votes[m]),
-            }
-        )
+    for m in range(len(names)) if keep_unranked else shown.tolist():
+        pos = position.get(int(m))
+        row: dict[str, Any] = {
+            "model": names[m],
+            "rating": float(ratings[m]),
+            "ci_lower": None if lower is None else float(lower[m]),
+            "ci_upper": None if upper is None else float(upper[m]),
+            "rank": None if pos is None else int(rank[pos]),
+            "rank_ub": None if pos is None else int(rank_ub[pos]),
+            "votes": round(float(votes[m])),
+            "win_rate": float(score[m] / votes[m]),
+        }
+        if first_place:
+            row["p_first"] = None if samples is None else float(p_first[m])
+        rows.append(row)
     rows.sort(key=lambda row: (-float(row["rating"]), str(row["model"])))
     return rows
 
@@ -292,9 +340,11 @@ def _intervals(
     boot: tuple[int, int | None, Resample],
     significance: float,
     notes: list[str],
-) -> tuple[FloatArray | None, FloatArray | None]:
+) -> tuple[FloatArray | None, FloatArray | None, FloatArray | None]:
+    """Interval bounds, and replicate strengths (R, M) for ``p_first``."""
     if ci == "none":
-        return None, None
+        return None, None, None
+    rounds, seed, resample = boot
     if ci == "sandwich":
         cov = sandwich_covariance(
             fit_in.wins,
@@ -305,8 +355,8 @@ def _intervals(
             wins_sq=fit_in.wins_sq,
             ties_sq=fit_in.ties_sq,
         )
-        return interval_from_covariance(ratings, cov, anchor_idx, significance)
-    rounds, seed, resample = boot
+        lower, upper = interval_from_covariance(ratings, cov, anchor_idx, significance)
+        return lower, upper, normal_draws(theta, cov, rounds, seed)
     result = bootstrap_bradley_terry(
         fit_in.wins,
         fit_in.ties,
@@ -319,4 +369,16 @@ def _intervals(
     )
     if result.n_regularized:
         notes.append(f"{result.n_regularized} of {rounds} bootstrap replicates needed a ridge")
-    return interval_from_samples(ratings, result.params, anchor_idx, significance)
+    lower, upper = interval_from_samples(ratings, result.params, anchor_idx, significance)
+    return lower, upper, result.params
+
+
+def normal_draws(mean: FloatArray, cov: FloatArray, rounds: int, seed: int | None) -> FloatArray:
+    """``rounds`` draws (R, M) of the normal approximation ``N(mean, cov)``.
+
+    The sandwich's replicates: what a bootstrap would give for large samples, at the
+    cost of one eigendecomposition (the covariance is singular along the gauge).
+    """
+    rng = np.random.default_rng(seed)
+    draws: FloatArray = rng.multivariate_normal(mean, cov, size=rounds, method="eigh")
+    return draws

@@ -41,3 +41,26 @@ def rank_upper_bound(
     lo = np.asarray(ci_lower, dtype=np.float64)
     hi = np.asarray(ci_upper, dtype=np.float64)
     return np.asarray(1 + (lo[None, :] > hi[:, None]).sum(axis=1), dtype=np.int64)
+
+
+def probability_first(samples: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Share of replicates in which each contender has the highest rating.
+
+    Parameters
+    ----------
+    samples : ndarray, shape (R, M)
+        Replicate ratings (bootstrap, or draws from the normal approximation), in any
+        units that preserve order (log-odds or the Elo scale).
+
+    Returns
+    -------
+    ndarray, shape (M,)
+        Probabilities summing to 1; a replicate with a tie at the top splits its vote
+        evenly between the tied contenders.
+    """
+    s = np.asarray(samples, dtype=np.float64)
+    if s.ndim != 2 or s.shape[0] == 0 or s.shape[1] == 0:
+        raise ValueError("samples must have shape (R, M) with R, M >= 1")
+    top = s == s.max(axis=1, keepdims=True)
+    share = top / top.sum(axis=1, keepdims=True)
+    return np.asarray(share.mean(axis=0), dtype=np.float64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from scipy.special import ndtri
 from ratings.stats.bradley_terry import to_rating_scale
 from ratings.stats.leaderboard import (
     BASE,
+    FIRST_PLACE_NOTE,
     HESSIAN_RIDGE,
     INIT,
     SCALE,
@@ -21,6 +23,7 @@ from ratings.stats.leaderboard import (
     interval_from_samples,
     leaderboard_rows,
     method_parameters,
+    normal_draws,
 )
 from ratings.stats.style import fit_style_control, outcome_scores, style_features
 from ratings.stats.style_intervals import bootstrap_style_control, style_sandwich_covariance
@@ -45,6 +48,9 @@ def compute_style_leaderboard(
     progress: Progress | None = None,
     significance: float = 0.05,
     feature_names: list[str] | None = None,
+    keep_unranked: bool = False,
+    first_place: bool = False,
+    min_votes_by_category: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Style-controlled Bradley-Terry leaderboard of every category.
 
@@ -69,6 +75,8 @@ def compute_style_leaderboard(
         As for :func:`~ratings.stats.leaderboard.compute_leaderboard`.
     feature_names : list of str, optional
         Names of the K features (default length, headers, lists, bold).
+    keep_unranked, first_place, min_votes_by_category
+        As for :func:`~ratings.stats.leaderboard.compute_leaderboard`.
 
     Returns
     -------
@@ -90,6 +98,9 @@ def compute_style_leaderboard(
     method["style_features"] = names_k
     method["style_normalisation"] = "(A - B) / (A + B + 1), then standardised per category"
     method["resample"] = "battles with replacement" if ci == "bootstrap" else None
+    method["min_votes_by_category"] = dict(min_votes_by_category or {})
+    if first_place:
+        method["p_first"] = FIRST_PLACE_NOTE[ci]
     result: dict[str, Any] = {"method": method, "categories": {}}
     for c, category in enumerate(cats):
         sel = np.flatnonzero(mask[c])
@@ -105,8 +116,10 @@ def compute_style_leaderboard(
             rounds=rounds,
             seed=seed_c,
             anchor=anchor,
-            min_votes=min_votes,
+            min_votes=(min_votes_by_category or {}).get(category, min_votes),
             significance=significance,
+            keep_unranked=keep_unranked,
+            first_place=first_place,
         )
         if progress is not None:
             progress(c + 1, len(cats), category)
@@ -127,6 +140,8 @@ def _category(
     anchor: tuple[str, float] | None,
     min_votes: int,
     significance: float,
+    keep_unranked: bool = False,
+    first_place: bool = False,
 ) -> dict[str, Any]:
     notes: list[str] = []
     entry: dict[str, Any] = {"votes": int(a_all.size), "rows": [], "warnings": notes}
@@ -149,17 +164,22 @@ def _category(
     coef_hi: NDArray[np.float64] | None = None
     lower: NDArray[np.float64] | None = None
     upper: NDArray[np.float64] | None = None
+    samples: NDArray[np.float64] | None = None
     if ci == "sandwich":
         cov = style_sandwich_covariance(a, b, outcome, features, fit, hessian_ridge=HESSIAN_RIDGE)
         lower, upper = interval_from_covariance(ratings, cov, a_idx, significance)
         se = np.sqrt(np.maximum(np.diag(cov)[m:], 0.0))
         z = float(ndtri(1.0 - significance / 2.0))
         coef_lo, coef_hi = fit.coefs - z * se, fit.coefs + z * se
+        if first_place:
+            theta = np.concatenate([fit.params, fit.coefs])
+            samples = normal_draws(theta, cov, rounds, seed)[:, :m]
     elif ci == "bootstrap":
         params, coefs = bootstrap_style_control(
             a, b, outcome, features, fit, rounds=rounds, seed=seed
         )
         lower, upper = interval_from_samples(ratings, params, a_idx, significance)
+        samples = params
         coef_lo = np.quantile(coefs, significance / 2.0, axis=0)
         coef_hi = np.quantile(coefs, 1.0 - significance / 2.0, axis=0)
     votes = np.bincount(a, minlength=m) + np.bincount(b, minlength=m)
@@ -168,8 +188,9 @@ def _category(
         np.float64
     )
     entry["rows"] = leaderboard_rows(
-        names, ratings, lower, upper, votes.astype(np.float64), score, min_votes
-    )
+        names, ratings, lower, upper, votes.astype(np.float64), score, min_votes,
+        keep_unranked=keep_unranked, samples=samples, first_place=first_place,
+    )  # fmt: skip
     entry["style_coefficients"] = {
         name: {
             "coef": float(fit.coefs[k]),

@@ -44,8 +44,11 @@ def test_public_sees_only_revealed_contenders(client: Client) -> None:
     assert body["categories"] == ["overall", "exclude_ties", "coding", "math"]
     row = body["rows"][0]
     assert set(row) == {
+        "id",
         "name",
         "revealed",
+        "retired",
+        "p_first",
         "rating",
         "ci_lower",
         "ci_upper",

@@ -64,8 +64,10 @@ def test_category_tabs_switch_the_table(client: Client) -> None:
     coding = client.get("/leaderboard/", {"category": "coding"}).content.decode()
     unknown = client.get("/leaderboard/", {"category": "nope"})
 
-    assert 'href="?category=coding"' in overall
-    assert 'href="?category=coding" aria-current="page"' in coding
+    tab = 'href="?category=coding&amp;style=1&amp;retired=0"'
+    assert tab in overall
+    assert f"{tab} aria-current" not in overall
+    assert f'{tab} aria-current="page"' in coding
     assert "9 votes in this category" in coding
     assert unknown.status_code == 404
     assert "Unknown category" in unknown.content.decode()

@@ -100,7 +100,7 @@ def test_command_writes_snapshot_and_rejects_bad_anchor() -> None:
     _votes()
 
     call_command("recompute_ratings", "--ci", "bootstrap", "--rounds", "20", "--seed", "1")
-    with pytest.raises(CommandError, match="CODENAME=RATING"):
+    with pytest.raises(CommandError, match="MODEL=RATING"):
         call_command("recompute_ratings", "--anchor", "weak")
 
     snapshot = RatingSnapshot.objects.get()

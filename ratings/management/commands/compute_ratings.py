@@ -12,6 +12,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from ratings.anchor import parse_anchor
 from ratings.datasets import STYLE_NAMES, DatasetError, LoadedVotes, load_votes
 from ratings.stats import (
     ConvergenceError,
@@ -22,18 +23,14 @@ from ratings.stats import (
 )
 
 
-def parse_anchor(text: str | None) -> tuple[str, float] | None:
-    """``"MODEL=RATING"`` -> ``("MODEL", RATING)``."""
+def anchor_option(text: str | None) -> tuple[str, float] | None:
+    """``--anchor MODEL=RATING``, or None when not given."""
     if not text:
         return None
-    model, sep, value = text.rpartition("=")
     try:
-        rating = float(value)
-    except ValueError:
-        rating = float("nan")
-    if not sep or not model or not np.isfinite(rating):
-        raise CommandError(f"--anchor must look like MODEL=RATING, got {text!r}")
-    return model, rating
+        return parse_anchor(text)
+    except ValueError as exc:
+        raise CommandError(f"--anchor: {exc}") from None
 
 
 def pick_categories(available: list[str], wanted: str) -> list[str]:
@@ -104,7 +101,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
-        anchor = parse_anchor(options["anchor"])
+        anchor = anchor_option(options["anchor"])
         if options["rounds"] < 1:
             raise CommandError("--rounds must be at least 1")
         path = Path(options["input"])

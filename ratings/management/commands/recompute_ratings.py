@@ -7,19 +7,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ratings.snapshots import RecomputeBusy, RecomputeOptions, UnknownAnchor, recompute_ratings
+from ratings.anchor import parse_anchor
+from ratings.snapshots import RecomputeBusy, UnknownAnchor, operator_options, recompute_ratings
 
 
-def parse_anchor(value: str) -> tuple[str, float]:
-    name, sep, rating = value.rpartition("=")
+def anchor_argument(value: str) -> tuple[str, float]:
     try:
-        if not sep or not name:
-            raise ValueError
-        return name, float(rating)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected CODENAME=RATING (e.g. gpt-4-0613=1200), got {value!r}"
-        ) from None
+        return parse_anchor(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class Command(BaseCommand):
@@ -31,12 +27,22 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="bootstrap seed")
         parser.add_argument(
             "--anchor",
-            type=parse_anchor,
+            type=anchor_argument,
             default=None,
-            metavar="CODENAME=RATING",
-            help="pin one contender's rating (codename or public name)",
+            metavar="MODEL=RATING",
+            help="pin one contender's rating (codename or public name); "
+            "default: the operator's rating settings",
         )
-        parser.add_argument("--min-votes", type=int, default=0)
+        parser.add_argument(
+            "--min-votes",
+            type=int,
+            default=None,
+            help="rank only contenders with this many votes in a category; "
+            "default: the operator's rating settings",
+        )
+        parser.add_argument(
+            "--no-style-control", action="store_true", help="skip the style-controlled fit"
+        )
         parser.add_argument(
             "--force", action="store_true", help="recompute even when no new votes arrived"
         )
@@ -51,14 +57,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["rounds"] < 1:
             raise CommandError("--rounds must be at least 1")
-        options = RecomputeOptions(
-            ci=opts["ci"],
-            rounds=opts["rounds"],
-            seed=opts["seed"],
-            anchor=opts["anchor"],
-            min_votes=opts["min_votes"],
-            weighted=None if opts["weighting"] is None else opts["weighting"] != "none",
-        )
+        overrides: dict[str, Any] = {"ci": opts["ci"], "rounds": opts["rounds"]}
+        overrides["seed"] = opts["seed"]
+        if opts["anchor"] is not None:
+            overrides["anchor"] = opts["anchor"]
+        if opts["min_votes"] is not None:
+            overrides["min_votes"] = opts["min_votes"]
+        if opts["no_style_control"]:
+            overrides["style_control"] = False
+        if opts["weighting"] is not None:
+            overrides["weighted"] = opts["weighting"] != "none"
+        options = operator_options(**overrides)
 
         def progress(done: int, total: int, category: str) -> None:
             if opts["verbosity"] >= 2:

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from arena.models import Contender, ContenderStatus
+from arena.models import Contender, ContenderStatus, revealed_q
 from arena.registry import RegistryError, reveal_contender, set_contender_status
 
 
@@ -23,9 +23,9 @@ class RevealedFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Contender]) -> QuerySet[Contender]:
         if self.value() == "yes":
-            return queryset.exclude(revealed_at=None).exclude(public_name="")
+            return queryset.filter(revealed_q())
         if self.value() == "no":
-            return queryset.filter(revealed_at=None) | queryset.filter(public_name="")
+            return queryset.exclude(revealed_q())
         return queryset
 
 

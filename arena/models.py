@@ -93,6 +93,26 @@ class ContenderStatus(models.TextChoices):
     OUTAGE = "outage", "Outage"
 
 
+def revealed_q(prefix: str = "") -> models.Q:
+    """The contenders whose real name is public, as a filter: ``Contender.is_revealed``
+    in SQL. ``prefix`` reaches them through a relation (``"contender__"``)."""
+    return models.Q(**{f"{prefix}revealed_at__isnull": False}) & ~models.Q(
+        **{f"{prefix}public_name": ""}
+    )
+
+
+class ContenderQuerySet(models.QuerySet["Contender"]):
+    def revealed(self) -> "ContenderQuerySet":
+        return self.filter(revealed_q())
+
+    def unrevealed(self) -> "ContenderQuerySet":
+        return self.exclude(revealed_q())
+
+    def sampleable(self) -> "ContenderQuerySet":
+        """Those the sampler may draw: active, live (not historic), with a positive weight."""
+        return self.filter(status=ContenderStatus.ACTIVE, historic=False, sampling_weight__gt=0)
+
+
 class Contender(models.Model):
     """A competing model, known to voters by its codename until it is revealed."""
 
@@ -122,6 +142,8 @@ class Contender(models.Model):
     revealed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ContenderQuerySet.as_manager()
+
     class Meta:
         ordering = ["codename"]
         constraints = [
@@ -137,10 +159,18 @@ class Contender(models.Model):
     def is_revealed(self) -> bool:
         return bool(self.public_name) and self.revealed_at is not None
 
+    def name_for(self, *, codename_allowed: bool) -> str:
+        """The one rule for showing a contender's name: its public name once revealed;
+        before that its codename only to those allowed it (a voter after their vote,
+        staff), and nothing to anyone else (the public leaderboard)."""
+        if self.is_revealed:
+            return self.public_name
+        return self.codename if codename_allowed else ""
+
     @property
     def display_name(self) -> str:
         """What a voter sees after the vote: the public name once revealed, else the codename."""
-        return self.public_name if self.is_revealed else self.codename
+        return self.name_for(codename_allowed=True)
 
     def reveal_dict(self) -> dict[str, Any]:
         return {"name": self.display_name, "revealed": self.is_revealed}

@@ -28,7 +28,7 @@ from django.conf import settings
 from numpy.typing import NDArray
 
 from arena.errors import Unavailable
-from arena.models import Contender, ContenderStatus
+from arena.models import Contender
 from ratings.sampling_state import SamplingState, current_sampling_state
 from ratings.stats.active import mix_with_floor
 
@@ -61,11 +61,7 @@ class SampledPair:
 
 def sampleable_contenders() -> list[Contender]:
     """Active, non-historic contenders with a positive weight (paused and outage are skipped)."""
-    return list(
-        Contender.objects.filter(
-            status=ContenderStatus.ACTIVE, historic=False, sampling_weight__gt=0
-        ).order_by("pk")
-    )
+    return list(Contender.objects.sampleable().order_by("pk"))
 
 
 def allowed_pairs(revealed: NDArray[np.bool_], *, separate_unrevealed: bool) -> NDArray[np.bool_]:

@@ -1,7 +1,7 @@
 """What the leaderboard pages read from a snapshot: the overview across categories, one
 contender's report, its rating history, and the export rows.
 
-Every function applies the anonymity rule of :func:`ratings.models.display_name` (an
+Every function applies the anonymity rule of :meth:`arena.models.Contender.name_for` (an
 unrevealed contender appears only to staff) and reads compact ``values_list`` rows,
 never one model instance per rating row.
 """
@@ -14,15 +14,8 @@ from typing import Any
 
 from django.db.models import Q
 
-from arena.models import Contender
-from ratings.models import (
-    CategoryResult,
-    RatingRow,
-    RatingSnapshot,
-    display_name,
-    is_retired,
-    revealed_q,
-)
+from arena.models import Contender, revealed_q
+from ratings.models import CategoryResult, RatingRow, RatingSnapshot, is_retired
 
 OVERALL = "overall"
 # The overview's sort keys besides a category name (which sorts by rank there).
@@ -86,7 +79,7 @@ def overview(
         if row is None:
             row = by_contender[cid] = {
                 "id": cid,
-                "name": display_name(c, staff=staff),
+                "name": c.name_for(codename_allowed=staff),
                 "revealed": c.is_revealed,
                 "retired": is_retired(c),
                 "rating": None,
@@ -227,7 +220,7 @@ def model_report(
         )
     return {
         "id": contender.pk,
-        "name": display_name(contender, staff=staff),
+        "name": contender.name_for(codename_allowed=staff),
         "revealed": contender.is_revealed,
         "retired": is_retired(contender),
         "organisation": contender.organisation if contender.is_revealed or staff else "",
@@ -256,7 +249,7 @@ def opponents(
         out.append(
             {
                 "id": cid,
-                "name": display_name(people[cid], staff=staff),
+                "name": people[cid].name_for(codename_allowed=staff),
                 "battles": battles,
                 "win_rate": None if rate is None else round(rate, 4),
             }
@@ -302,7 +295,7 @@ def export_rows(snapshot: RatingSnapshot, *, staff: bool) -> list[dict[str, Any]
                 "computed_at": at,
                 "category": cat,
                 "style_control": style,
-                "model": display_name(c, staff=staff),
+                "model": c.name_for(codename_allowed=staff),
                 "revealed": c.is_revealed,
                 "retired": is_retired(c),
                 "rating": rating,

@@ -32,11 +32,10 @@ from typing import IO, Any, Literal
 
 from django.db.models import Q, Sum
 
-from arena.models import Contender
+from arena.models import Contender, revealed_q
 from battles.models import BattleCategory, Completion, Outcome, Turn
 from ratings.aggregation import STYLE_FIELDS, eligible_votes
 from ratings.datasets import HARD_CRITERIA, LONGER_QUERY_TOKENS
-from ratings.models import display_name, revealed_q
 from ratings.pii import scrub_pii
 
 ExportFormat = Literal["fastchat", "arena-csv"]
@@ -241,7 +240,7 @@ def _record(
             meta[f"header_count_{side}"] = headers
             meta[f"list_count_{side}"] = lists
             meta[f"bold_count_{side}"] = bold
-    name = {c.pk: display_name(c, staff=include_unrevealed) for c in (a, b)}
+    name = {c.pk: c.name_for(codename_allowed=include_unrevealed) for c in (a, b)}
     return {
         "question_id": _question_id(battle_id, source),
         "model_a": name[a.pk],

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from arena.models import Contender, ContenderStatus
+from arena.models import Contender, ContenderStatus, revealed_q
 from ratings.anchor import parse_anchor
 
 
@@ -140,7 +140,7 @@ class RatingSnapshot(models.Model):
         anchor = method.get("anchor")
         if isinstance(anchor, dict) and not staff:
             found = Contender.objects.filter(codename=anchor.get("model")).first()
-            name = display_name(found, staff=False) if found else ""
+            name = found.name_for(codename_allowed=False) if found else ""
             method["anchor"] = {**anchor, "model": name or "(unrevealed contender)"}
             style = method.get("style")
             if isinstance(style, dict):
@@ -185,7 +185,7 @@ class RatingRow(models.Model):
         c = self.contender
         return {
             "id": c.pk,
-            "name": display_name(c, staff=staff),
+            "name": c.name_for(codename_allowed=staff),
             "rating": round(self.rating, 2),
             "ci_lower": _round(self.ci_lower, 2),
             "ci_upper": _round(self.ci_upper, 2),
@@ -244,7 +244,7 @@ class CategoryResult(models.Model):
             if cid in by_id and (staff or by_id[cid].is_revealed)
         ][:limit]
         return VisibleMatrices(
-            names=[display_name(by_id[self.contenders[k]], staff=staff) for k in keep],
+            names=[by_id[self.contenders[k]].name_for(codename_allowed=staff) for k in keep],
             win_rate=[[self.win_rate[i][j] for j in keep] for i in keep],
             battles=[[self.battles[i][j] for j in keep] for i in keep],
         )
@@ -354,18 +354,6 @@ class RatingSettings(models.Model):
 def is_retired(contender: Contender) -> bool:
     """Retired from the arena by an operator (imported historic contenders are not)."""
     return contender.status == ContenderStatus.RETIRED and not contender.historic
-
-
-def display_name(contender: Contender, *, staff: bool) -> str:
-    """Public name once revealed; staff also see the codename of an unrevealed one."""
-    if contender.is_revealed:
-        return contender.public_name
-    return contender.codename if staff else ""
-
-
-def revealed_q(prefix: str = "") -> Q:
-    """Contenders whose real name is public (mirrors ``Contender.is_revealed``)."""
-    return Q(**{f"{prefix}revealed_at__isnull": False}) & ~Q(**{f"{prefix}public_name": ""})
 
 
 def retired_q(prefix: str = "") -> Q:

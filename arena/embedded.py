@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +34,18 @@ def submit_task(task_name: str, *args: str) -> None:
 def run_due_periodic_tasks() -> None:
     """Start each ``CELERY_BEAT_SCHEDULE`` task whose interval has passed.
 
-    Called whenever a generation is enqueued, so traffic rather than a timer thread
-    drives it: no thread to start in the right process only (not in management commands
-    or tests), and an idle arena has nothing new to tidy. ``cache.add`` (set-if-absent,
-    expiring after the interval) lets one caller per interval through. Production has a
-    real beat: there this is a no-op.
+    Called on traffic (a generation enqueued, a vote, a leaderboard view) rather than by
+    a timer thread: no thread to start in the right process only (not in management
+    commands or tests), and an idle arena has nothing new to tidy. ``cache.add``
+    (set-if-absent, expiring after the interval) lets one caller per interval through.
+    The tasks start once the caller's transaction commits, so they see what it wrote
+    (at once outside a transaction). Production has a real beat: there this is a no-op.
     """
-    if not settings.ARENA_INPROCESS_TASKS:
-        return
+    if settings.ARENA_INPROCESS_TASKS:
+        transaction.on_commit(_start_due_periodic_tasks)
+
+
+def _start_due_periodic_tasks() -> None:
     schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
     for name, entry in schedule.items():
         interval = max(1, round(float(entry["schedule"])))

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
+from arena import embedded
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from battles.categories import categorise
 from battles.dispatch import enqueue_generation
@@ -94,11 +95,14 @@ def cast_vote(*, battle_id: UUID, voter: str, outcome: str) -> Vote:
         raise BadRequest("Choose one of: a, b, tie, bothbad.")
     try:
         with transaction.atomic():
-            return _record_vote(battle_id, voter, outcome)
+            vote = _record_vote(battle_id, voter, outcome)
     except IntegrityError as exc:
         # The unique constraint, the final guard against a racing second vote (the row
         # lock already serialises them): the whole transaction is rolled back.
         raise Conflict("You have already voted in this battle.") from exc
+    # Embedded mode has no beat: a vote is traffic that drives the ratings refresh.
+    embedded.run_due_periodic_tasks()
+    return vote
 
 
 def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:

@@ -16,6 +16,7 @@ from django.db.models import Max, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from arena import embedded
 from arena.models import Contender
 from battles.models import Vote
 from ratings.aggregation import AggregatedVotes, aggregate_votes, style_battles
@@ -112,33 +113,16 @@ def resolve_anchor(anchor: tuple[str, float] | None) -> tuple[str, float] | None
     return found.codename, rating
 
 
-def refresh_interval() -> timedelta:
-    """How often the periodic task runs (the beat schedule's interval)."""
-    entry: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE.get("recompute-ratings", {})
-    return timedelta(seconds=float(entry.get("schedule", 60.0)))
-
-
 def current_snapshot() -> RatingSnapshot | None:
-    """The snapshot pages show: the latest one.
+    """The snapshot pages show: the latest one. Reading never recomputes.
 
-    The embedded mode has no Celery beat, so there a page view that finds the latest
-    snapshot older than the beat interval, with new votes since, recomputes first (a
-    fraction of a second at embedded sizes). A failed or busy refresh keeps the old one.
+    The recompute has one path, the periodic task. Embedded mode has no Celery beat, so
+    a page view is traffic that drives the emulated one (``run_due_periodic_tasks``: at
+    most once per interval, on the in-process pool, never in this request); the next
+    view shows the new snapshot. In production that call does nothing.
     """
-    latest = RatingSnapshot.latest_or_none()
-    if not settings.ARENA_INPROCESS_TASKS:
-        return latest
-    if latest is not None and timezone.now() - latest.computed_at < refresh_interval():
-        return latest
-    if not has_new_votes():
-        return latest
-    try:
-        return recompute_ratings(operator_options()) or latest
-    except RecomputeBusy:
-        return latest
-    except Exception:
-        logger.exception("embedded ratings refresh failed; showing the previous snapshot")
-        return latest
+    embedded.run_due_periodic_tasks()
+    return RatingSnapshot.latest_or_none()
 
 
 def recompute_ratings(

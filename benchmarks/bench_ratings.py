@@ -42,7 +42,7 @@ from ratings.stats import (  # noqa: E402
     fit_bradley_terry,
     fit_style_control,
     sandwich_covariance,
-    style_features,
+    style_covariates,
 )
 
 DEFAULT_VOTES = ROOT / ".." / "shared" / "data" / "arena_140k_votes.csv.gz"
@@ -152,7 +152,7 @@ def bench_style(
     a = votes_battles.model_a[:n]
     b = votes_battles.model_b[:n]
     outcome = votes_battles.outcome[:n]
-    feats, _, _ = style_features(style_counts[:n])
+    feats, _, _ = style_covariates(style_counts[:n])
     m = len(votes_battles.models)
     fit_s, fit = timed(lambda: fit_style_control(a, b, outcome, feats, m), repeat=2)
     boot_s, _ = timed(

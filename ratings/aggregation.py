@@ -9,6 +9,7 @@ no join. Votes are never loaded row by row; Python only sees one row per distinc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from django.db.models import (
 
 from arena.models import Contender
 from battles.models import BattleCategory, Completion, Outcome, Turn, Vote
+from battles.style import StyleFeatures
 from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE, PairCounts, VoteWeights
 
 OVERALL = "overall"
@@ -216,7 +218,8 @@ class StyleBattles:
         return int(self.outcome.size)
 
 
-STYLE_FIELDS = ["length_chars", "header_count", "list_count", "bold_count"]
+#: The completion columns behind the style features (``battles.style``), in their order.
+STYLE_FIELDS = [f.name for f in dataclasses.fields(StyleFeatures)]
 _OUTCOME_CODES = {
     Outcome.A: A_WINS,
     Outcome.B: B_WINS,

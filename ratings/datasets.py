@@ -49,7 +49,6 @@ STYLE_ELEMENTS = [
     "sum_assistant_a_tokens", "header_count_a", "list_count_a", "bold_count_a",
     "sum_assistant_b_tokens", "header_count_b", "list_count_b", "bold_count_b",
 ]  # fmt: skip
-STYLE_NAMES = ["length", "headers", "lists", "bold"]
 LONGER_QUERY_TOKENS = 500
 PAIR_COLUMNS = ["model_i", "model_j", "wins_i", "wins_j", "tie", "tie_bothbad"]
 

@@ -39,9 +39,15 @@ from ratings.stats.leaderboard import (
 )
 from ratings.stats.matrices import battle_counts, pairwise_win_rates, predicted_win_rates
 from ratings.stats.ranks import probability_first, rank_by_rating, rank_upper_bound
-from ratings.stats.style import StyleFit, fit_style_control, outcome_scores, style_features
+from ratings.stats.style import (
+    STYLE_FEATURES,
+    StyleFit,
+    fit_style_control,
+    outcome_scores,
+    style_covariates,
+)
 from ratings.stats.style_intervals import bootstrap_style_control, style_sandwich_covariance
-from ratings.stats.style_leaderboard import STYLE_FEATURES, compute_style_leaderboard
+from ratings.stats.style_leaderboard import compute_style_leaderboard
 
 __all__ = [
     "A_WINS",
@@ -83,7 +89,7 @@ __all__ = [
     "rank_by_rating",
     "rank_upper_bound",
     "sandwich_covariance",
-    "style_features",
+    "style_covariates",
     "style_sandwich_covariance",
     "to_rating_scale",
     "top_focus",

@@ -19,6 +19,9 @@ from ratings.stats.bradley_terry import DEFAULT_RIDGE, comparison_components
 from ratings.stats.counts import A_WINS, B_WINS, FloatArray, IntArray, counts_from_battles
 from ratings.stats.exceptions import ConvergenceError
 
+#: The style features, in the order of the count columns (side A's K, then side B's).
+STYLE_FEATURES = ["length", "headers", "lists", "bold"]
+
 #: Default L2 penalty on style coefficients (log-odds per standard deviation).
 COEF_RIDGE = 1e-3
 
@@ -48,7 +51,7 @@ class StyleFit:
     coef_ridge: float = 0.0
 
 
-def style_features(
+def style_covariates(
     style_counts: NDArray[np.float64], *, add_one: bool = True
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Normalised style differences from raw per-side counts.
@@ -138,7 +141,7 @@ def fit_style_control(
     outcome : ndarray of int, shape (N,)
         Outcome codes (ties and both-bad score half).
     features : ndarray, shape (N, K)
-        Style covariates, e.g. from :func:`style_features`.
+        Style covariates, e.g. from :func:`style_covariates`.
     n_models : int
         M.
     weights : ndarray, shape (N,), optional

@@ -25,10 +25,13 @@ from ratings.stats.leaderboard import (
     method_parameters,
     normal_draws,
 )
-from ratings.stats.style import fit_style_control, outcome_scores, style_features
+from ratings.stats.style import (
+    STYLE_FEATURES,
+    fit_style_control,
+    outcome_scores,
+    style_covariates,
+)
 from ratings.stats.style_intervals import bootstrap_style_control, style_sandwich_covariance
-
-STYLE_FEATURES = ["length", "headers", "lists", "bold"]
 
 
 def compute_style_leaderboard(
@@ -152,7 +155,7 @@ def _category(
     a, b = compact[: a_all.size], compact[a_all.size :]
     names = [models[m] for m in present]
     m = present.size
-    features, _, _ = style_features(style_counts)
+    features, _, _ = style_covariates(style_counts)
     fit = fit_style_control(a, b, outcome, features, m)
     if fit.ridge > 0:
         notes.append(f"comparison graph is not strongly connected; using ridge={fit.ridge}")

@@ -1,6 +1,5 @@
 """Agreement with published leaderboards computed from the shared public data."""
 
-
 import numpy as np
 import pandas as pd
 

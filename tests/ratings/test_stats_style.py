@@ -13,7 +13,7 @@ from ratings.stats import (
     counts_from_battles,
     fit_bradley_terry,
     fit_style_control,
-    style_features,
+    style_covariates,
     style_sandwich_covariance,
 )
 
@@ -26,7 +26,7 @@ def _battles(seed, m=6, n=20_000, beta=(0.4, -0.2), tie_rate=0.1):
     raw = rng.poisson([300, 3], size=(n, 2)).astype(float)
     raw_b = rng.poisson([300, 3], size=(n, 2)).astype(float)
     counts = np.hstack([raw, raw_b])
-    f, _, _ = style_features(counts)
+    f, _, _ = style_covariates(counts)
     p = 1 / (1 + np.exp(-(strengths[a] - strengths[b] + f @ np.asarray(beta))))
     outcome = np.where(rng.random(n) < p, A_WINS, B_WINS)
     outcome[rng.random(n) < tie_rate] = TIE
@@ -35,7 +35,7 @@ def _battles(seed, m=6, n=20_000, beta=(0.4, -0.2), tie_rate=0.1):
 
 def test_style_features_are_normalised_relative_differences():
     counts = np.array([[10.0, 0.0, 5.0, 0.0], [0.0, 2.0, 5.0, 2.0], [3.0, 1.0, 3.0, 0.0]])
-    f, mean, _ = style_features(counts)
+    f, mean, _ = style_covariates(counts)
     raw = np.array([[5 / 16, 0.0], [-5 / 6, 0.0], [0.0, 1 / 2]])
     np.testing.assert_allclose(mean, raw.mean(axis=0))
     np.testing.assert_allclose(f, (raw - raw.mean(axis=0)) / raw.std(axis=0))

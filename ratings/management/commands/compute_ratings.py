@@ -13,8 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from ratings.anchor import parse_anchor
-from ratings.datasets import STYLE_NAMES, DatasetError, LoadedVotes, load_votes
+from ratings.datasets import DatasetError, LoadedVotes, load_votes
 from ratings.stats import (
+    STYLE_FEATURES,
     ConvergenceError,
     PairCounts,
     compute_leaderboard,
@@ -176,7 +177,7 @@ class Command(BaseCommand):
                 battles.style,
                 categories=categories,
                 category_mask=battles.category_mask[idx],
-                feature_names=list(STYLE_NAMES),
+                feature_names=list(STYLE_FEATURES),
                 **common,
             )
         else:

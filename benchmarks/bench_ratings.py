@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from ratings.datasets import load_votes  # noqa: E402
 from ratings.stats import (  # noqa: E402
+    FitOptions,
     bootstrap_bradley_terry,
     bootstrap_style_control,
     compute_leaderboard,
@@ -126,12 +127,12 @@ def bench_bt(path: Path, rounds: int) -> dict[str, Any]:
             "bootstrap": boot["poisson"],
             "bootstrap_multinomial": boot["multinomial"],
         }
-    lb_s, _ = timed(lambda: compute_leaderboard(counts, ci="sandwich"), repeat=3)
+    lb_s, _ = timed(lambda: compute_leaderboard(counts, FitOptions(ci="sandwich")), repeat=3)
     end_to_end_s, _ = timed(
-        lambda: compute_leaderboard(load_votes(path).counts, ci="sandwich"), repeat=2
+        lambda: compute_leaderboard(load_votes(path).counts, FitOptions(ci="sandwich")), repeat=2
     )
     tracemalloc.start()
-    compute_leaderboard(counts.subset(["overall"]), ci="sandwich")
+    compute_leaderboard(counts.subset(["overall"]), FitOptions(ci="sandwich"))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {

@@ -78,47 +78,88 @@ def _prepare_process() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--levels", default="1,50,200,500",
-                        help="comma-separated numbers of simultaneous voters")
-    parser.add_argument("--duration", type=float, default=20.0,
-                        help="seconds per level during which voters start new battles")
+    parser.add_argument(
+        "--levels", default="1,50,200,500", help="comma-separated numbers of simultaneous voters"
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=20.0,
+        help="seconds per level during which voters start new battles",
+    )
     parser.add_argument("--max-battles-per-voter", type=int, default=100)
     parser.add_argument("--battle-timeout", type=float, default=120.0)
     parser.add_argument("--level-timeout", type=float, default=300.0)
-    parser.add_argument("--scenario", default="slow-0.05",
-                        help="fake backend scenario (its model id); default: ~30 tokens, "
-                             "0.05 s apart (with --max-tokens 30)")
-    parser.add_argument("--max-tokens", type=int, default=30,
-                        help="contender max_tokens (0: none)")
-    parser.add_argument("--silent-first", type=float, default=None, metavar="SECONDS",
-                        help="reasoning-model run: the fake's think-SECONDS scenario "
-                             "(silent that long before the first visible token)")
-    parser.add_argument("--warmup", type=int, default=2,
-                        help="battles before the first level, not counted")
-    parser.add_argument("--direct-voters", type=int, default=50,
-                        help="voters whose battles each get a direct backend call beside them")
+    parser.add_argument(
+        "--scenario",
+        default="slow-0.05",
+        help="fake backend scenario (its model id); default: ~30 tokens, "
+        "0.05 s apart (with --max-tokens 30)",
+    )
+    parser.add_argument("--max-tokens", type=int, default=30, help="contender max_tokens (0: none)")
+    parser.add_argument(
+        "--silent-first",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="reasoning-model run: the fake's think-SECONDS scenario "
+        "(silent that long before the first visible token)",
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="battles before the first level, not counted"
+    )
+    parser.add_argument(
+        "--direct-voters",
+        type=int,
+        default=50,
+        help="voters whose battles each get a direct backend call beside them",
+    )
     parser.add_argument("--vote-voters", type=int, default=50)
     parser.add_argument("--votes-per-voter", type=int, default=20)
     parser.add_argument("--skip-votes", action="store_true", help="no separate votes phase")
-    parser.add_argument("--worker-concurrency", type=int, default=0,
-                        help="Celery threads (default: 2 per battle at the top level)")
+    parser.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=0,
+        help="Celery threads (default: 2 per battle at the top level)",
+    )
     parser.add_argument("--worker-loglevel", default="INFO")
-    parser.add_argument("--max-connections", type=int, default=100,
-                        help="max_connections of the private PostgreSQL")
-    parser.add_argument("--services", choices=["private", "shared"], default="private",
-                        help="private PostgreSQL/Redis (default), or the shared ones "
-                             "(database arena_bench, Redis db 10)")
-    parser.add_argument("--quiet-timeout", type=float, default=60.0,
-                        help="seconds to wait after a level for generations to finish")
-    parser.add_argument("--log-dir", default=None,
-                        help="where the processes' logs go (default: a new temporary folder)")
+    parser.add_argument(
+        "--max-connections", type=int, default=100, help="max_connections of the private PostgreSQL"
+    )
+    parser.add_argument(
+        "--services",
+        choices=["private", "shared"],
+        default="private",
+        help="private PostgreSQL/Redis (default), or the shared ones "
+        "(database arena_bench, Redis db 10)",
+    )
+    parser.add_argument(
+        "--quiet-timeout",
+        type=float,
+        default=60.0,
+        help="seconds to wait after a level for generations to finish",
+    )
+    parser.add_argument(
+        "--log-dir",
+        default=None,
+        help="where the processes' logs go (default: a new temporary folder)",
+    )
     parser.add_argument("--json", default=None, metavar="PATH")
-    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 1,
-                        help="uvicorn worker processes, each with its own connection pool "
-                        "(default: one per core, as in production)")
-    parser.add_argument("--profile", default=None, metavar="DIR",
-                        help="py-spy (pip install py-spy) the web and worker processes per "
-                             "phase: collapsed stacks in DIR, hottest frames in the report")
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="uvicorn worker processes, each with its own connection pool "
+        "(default: one per core, as in production)",
+    )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        metavar="DIR",
+        help="py-spy (pip install py-spy) the web and worker processes per "
+        "phase: collapsed stacks in DIR, hottest frames in the report",
+    )
     args = parser.parse_args()
 
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
@@ -146,8 +187,7 @@ def main() -> int:
 
     atexit.register(cleanup)
     try:
-        print(f"load average at start: {load_avg_text(os.getloadavg(), 2)}",
-              flush=True)
+        print(f"load average at start: {load_avg_text(os.getloadavg(), 2)}", flush=True)
         services = make_services(args.services, args.max_connections)
         print(f"services: {services.label}", flush=True)
         stack.extra_groups = services.process_groups()
@@ -162,63 +202,111 @@ def main() -> int:
         setup_env = {**env, "DATABASE_URL": with_app_name(services.database_url, "bench-setup")}
         run_manage(setup_env, "migrate", "--noinput")
         dsn = services.admin_url
-        db_query(dsn, "TRUNCATE battles_vote, battles_battlecategory, battles_completion, "
-                      "battles_turn, battles_battle, arena_contender, django_session CASCADE")
+        db_query(
+            dsn,
+            "TRUNCATE battles_vote, battles_battlecategory, battles_completion, "
+            "battles_turn, battles_battle, arena_contender, django_session CASCADE",
+        )
         for codename in ("bench-a", "bench-b"):
             extra = ["--max-tokens", str(args.max_tokens)] if args.max_tokens else []
-            run_manage(setup_env, "add_contender", codename, "--backend", "openai",
-                       "--base-url", fake_url, "--provider-model", model, *extra)
+            run_manage(
+                setup_env,
+                "add_contender",
+                codename,
+                "--backend",
+                "openai",
+                "--base-url",
+                fake_url,
+                "--provider-model",
+                model,
+                *extra,
+            )
         stack.start_worker(
             {**env, "DATABASE_URL": with_app_name(services.database_url, "worker")},
-            concurrency, args.worker_loglevel,
+            concurrency,
+            args.worker_loglevel,
         )
         base_url = stack.start_web(
             {**env, "DATABASE_URL": with_app_name(services.database_url, "web")}
         )
-        print(f"stack up: web {base_url}, worker --concurrency {concurrency}, fake {fake_url} "
-              f"(scenario {model}, max_tokens {args.max_tokens or 'none'}); logs in {log_dir}",
-              flush=True)
+        print(
+            f"stack up: web {base_url}, worker --concurrency {concurrency}, fake {fake_url} "
+            f"(scenario {model}, max_tokens {args.max_tokens or 'none'}); logs in {log_dir}",
+            flush=True,
+        )
         config = LoadConfig(
-            base_url=base_url, fake_url=fake_url, model=model,
-            max_tokens=args.max_tokens or None, duration=args.duration,
+            base_url=base_url,
+            fake_url=fake_url,
+            model=model,
+            max_tokens=args.max_tokens or None,
+            duration=args.duration,
             max_battles_per_voter=args.max_battles_per_voter,
-            battle_timeout=args.battle_timeout, level_timeout=args.level_timeout,
-            direct_voters=args.direct_voters, read_timeout=60.0, redis_url=services.redis_url,
+            battle_timeout=args.battle_timeout,
+            level_timeout=args.level_timeout,
+            direct_voters=args.direct_voters,
+            read_timeout=60.0,
+            redis_url=services.redis_url,
         )
         if args.warmup:
             warm = warm_up(config, args.warmup)
-            print(f"warm-up: {warm.completed}/{args.warmup} battles"
-                  + (f", failures {dict(warm.failures)}" if warm.failures else ""), flush=True)
+            print(
+                f"warm-up: {warm.completed}/{args.warmup} battles"
+                + (f", failures {dict(warm.failures)}" if warm.failures else ""),
+                flush=True,
+            )
         results: list[LevelResult] = []
         for level in levels:
             reactivate_contenders(dsn)
-            print(f"\n== {level} simultaneous voters (load average "
-                  f"{load_avg_text(os.getloadavg(), 2)}) ...", flush=True)
+            print(
+                f"\n== {level} simultaneous voters (load average "
+                f"{load_avg_text(os.getloadavg(), 2)}) ...",
+                flush=True,
+            )
             result = run_level(level, config, stack, dsn, args.quiet_timeout, profile_dir)
             results.append(result)
             print(report([result], None, targets=False), flush=True)
         votes = None
         if not args.skip_votes:
             reactivate_contenders(dsn)
-            print(f"\n== votes phase: {args.vote_voters} voters x {args.votes_per_voter} "
-                  "ready battles ...", flush=True)
+            print(
+                f"\n== votes phase: {args.vote_voters} voters x {args.votes_per_voter} "
+                "ready battles ...",
+                flush=True,
+            )
             votes = run_vote_phase(
-                config, stack, dsn, args.vote_voters, args.votes_per_voter, args.quiet_timeout,
+                config,
+                stack,
+                dsn,
+                args.vote_voters,
+                args.votes_per_voter,
+                args.quiet_timeout,
                 profile_dir,
             )
         print("\n" + "=" * 100)
-        print(f"bench_serving: scenario {model}, max_tokens {args.max_tokens or 'none'}, "
-              f"worker concurrency {concurrency}, {services.label}")
+        print(
+            f"bench_serving: scenario {model}, max_tokens {args.max_tokens or 'none'}, "
+            f"worker concurrency {concurrency}, {services.label}"
+        )
         print(report(results, votes))
         if args.json:
-            Path(args.json).write_text(json.dumps({
-                "config": {**vars(args), "model": model, "worker_concurrency": concurrency,
-                           "services": services.label, "log_dir": str(log_dir)},
-                "targets": TARGETS,
-                "levels": [asdict(r) for r in results],
-                "votes": asdict(votes) if votes else None,
-                "verdicts": verdicts(results, votes),
-            }, indent=2))
+            Path(args.json).write_text(
+                json.dumps(
+                    {
+                        "config": {
+                            **vars(args),
+                            "model": model,
+                            "worker_concurrency": concurrency,
+                            "services": services.label,
+                            "log_dir": str(log_dir),
+                        },
+                        "targets": TARGETS,
+                        "levels": [asdict(r) for r in results],
+                        "votes": asdict(votes) if votes else None,
+                        "verdicts": verdicts(results, votes),
+                    },
+                    indent=2,
+                )
+            )
             print(f"\nwrote {args.json}")
         print(f"process logs: {log_dir}")
         return 0

@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ratings.datasets import load_votes
-from ratings.stats import compute_leaderboard
+from ratings.stats import FitOptions, compute_leaderboard
 
 
 def main() -> None:
@@ -34,7 +34,9 @@ def main() -> None:
     parser.add_argument("--min-votes", type=int, default=50)
     args = parser.parse_args()
     ref = json.loads(Path(args.reference).read_text())["categories"]
-    ours = compute_leaderboard(load_votes(args.input).counts, ci="sandwich")["categories"]
+    ours = compute_leaderboard(load_votes(args.input).counts, FitOptions(ci="sandwich"))[
+        "categories"
+    ]
     worst_r, worst_w = 0.0, 0.0
     print(f"{'category':24s} {'models':>6s} {'max|Δrating|':>13s} {'max rel Δhalfwidth':>19s}")
     for cat, r in ref.items():

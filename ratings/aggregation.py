@@ -33,6 +33,7 @@ from arena.models import Contender
 from battles.models import BattleCategory, Completion, Outcome, Turn, Vote
 from battles.style import StyleFeatures
 from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE, PairCounts, VoteWeights
+from ratings.stats.style import StyleBattles
 
 OVERALL = "overall"
 EXCLUDE_TIES = "exclude_ties"
@@ -197,27 +198,6 @@ def aggregate_votes() -> AggregatedVotes:
     return AggregatedVotes(counts=counts, contender_ids=ids)
 
 
-@dataclass(frozen=True)
-class StyleBattles:
-    """Per-battle arrays for the style-controlled fit (battles with style features only).
-
-    ``model_a``/``model_b`` index ``AggregatedVotes.counts.models``; ``style`` holds the
-    raw counts summed over the battle's turns, side A's four then side B's (length in
-    characters, headers, list items, bold spans); ``category_mask`` is (C, N) over
-    ``counts.categories``.
-    """
-
-    model_a: np.ndarray[Any, np.dtype[np.intp]]
-    model_b: np.ndarray[Any, np.dtype[np.intp]]
-    outcome: np.ndarray[Any, np.dtype[np.int8]]
-    style: np.ndarray[Any, np.dtype[np.float64]]
-    category_mask: np.ndarray[Any, np.dtype[np.bool_]]
-
-    @property
-    def size(self) -> int:
-        return int(self.outcome.size)
-
-
 #: The completion columns behind the style features (``battles.style``), in their order.
 STYLE_FIELDS = [f.name for f in dataclasses.fields(StyleFeatures)]
 _OUTCOME_CODES = {
@@ -325,4 +305,4 @@ def style_battles(agg: AggregatedVotes) -> StyleBattles:
     for t, tag in enumerate(tags):
         word, bit = divmod(t, _TAGS_PER_MASK)
         mask[cat_index[tag]] = (bits[:, word] >> bit) & 1 == 1
-    return StyleBattles(model_a, model_b, outcome, style, mask)
+    return StyleBattles(agg.counts.models, model_a, model_b, outcome, style, categories, mask)

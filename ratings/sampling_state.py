@@ -22,7 +22,8 @@ from ratings.aggregation import OVERALL, AggregatedVotes
 from ratings.models import RatingSnapshot
 from ratings.stats.active import active_pair_scores
 from ratings.stats.counts import FloatArray
-from ratings.stats.leaderboard import BASE, INIT, SCALE
+from ratings.stats.options import ELO_SCALE
+from ratings.stats.results import Leaderboard
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class SamplingState:
         return self.votes.get(contender_id, 0)
 
 
-def compute_sampling_state(agg: AggregatedVotes, board: dict[str, Any]) -> dict[str, Any]:
+def compute_sampling_state(agg: AggregatedVotes, board: Leaderboard) -> dict[str, Any]:
     """The JSON stored on a snapshot, from its aggregated votes and leaderboard.
 
     Scores come from the overall fit's Fisher information at the fitted ratings
@@ -70,7 +71,7 @@ def compute_sampling_state(agg: AggregatedVotes, board: dict[str, Any]) -> dict[
         sub = np.ix_(rated, rated)
         # Back to natural log-odds; the scores depend on rating differences only.
         ratings = np.array([rows[counts.models[k]]["rating"] for k in rated])
-        params = (ratings - INIT) * math.log(BASE) / SCALE
+        params = ELO_SCALE.log_odds(ratings)
         matrix = active_pair_scores(
             counts.wins[c][sub],
             counts.ties[c][sub],

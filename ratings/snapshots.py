@@ -29,8 +29,10 @@ from ratings.models import (
 )
 from ratings.sampling_state import compute_sampling_state, forget_sampling_state
 from ratings.stats.exceptions import ConvergenceError
-from ratings.stats.leaderboard import CiMethod, Progress, compute_leaderboard
+from ratings.stats.leaderboard import Progress, compute_leaderboard
 from ratings.stats.matrices import battle_counts, pairwise_win_rates
+from ratings.stats.options import CiMethod, FitOptions, RatingScale
+from ratings.stats.results import CategoryBoard, Leaderboard
 from ratings.stats.style_leaderboard import compute_style_leaderboard
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,24 @@ class RecomputeOptions:
     min_votes_by_category: dict[str, int] = field(default_factory=dict)
     # Also fit the style-controlled leaderboard from the completions' style features.
     style_control: bool = True
+
+    def fit_options(self, anchor: tuple[str, float] | None) -> FitOptions:
+        """The fit of a snapshot: every row kept (unranked below the threshold), P(#1).
+
+        ``anchor`` is :attr:`anchor` resolved to the codename the counts use.
+        """
+        weighted = settings.ARENA_RATINGS_WEIGHTED if self.weighted is None else self.weighted
+        return FitOptions(
+            ci=self.ci,
+            rounds=self.rounds,
+            seed=self.seed,
+            weighted=weighted,
+            min_votes=self.min_votes,
+            min_votes_by_category=self.min_votes_by_category,
+            keep_unranked=True,
+            first_place=True,
+            scale=RatingScale(anchor=anchor),
+        )
 
 
 def operator_options(**overrides: Any) -> RecomputeOptions:
@@ -151,23 +171,13 @@ def recompute_ratings(
         last_id, last_at = newest_vote()
         agg = aggregate_votes()
         aggregated_s = time.perf_counter() - started
-        common: dict[str, Any] = {
-            "ci": opts.ci,
-            "rounds": opts.rounds,
-            "seed": opts.seed,
-            "anchor": anchor,
-            "min_votes": opts.min_votes,
-            "min_votes_by_category": opts.min_votes_by_category,
-            "keep_unranked": True,
-            "first_place": True,
-        }
-        weighted = settings.ARENA_RATINGS_WEIGHTED if opts.weighted is None else opts.weighted
-        board = compute_leaderboard(agg.counts, progress=progress, weighted=weighted, **common)
+        fit = opts.fit_options(anchor)
+        board = compute_leaderboard(agg.counts, fit, progress=progress)
         sampling = compute_sampling_state(agg, board)
         fitted = time.perf_counter()
         style_board, style_s = None, 0.0
         if opts.style_control:
-            style_board, style_s = _style_leaderboard(agg, common)
+            style_board, style_s = _style_leaderboard(agg, fit)
         method = {
             **board["method"],
             "aggregate_s": round(aggregated_s, 4),
@@ -192,27 +202,15 @@ def recompute_ratings(
         RecomputeLease.release(holder)
 
 
-def _style_leaderboard(
-    agg: AggregatedVotes, common: dict[str, Any]
-) -> tuple[dict[str, Any] | None, float]:
+def _style_leaderboard(agg: AggregatedVotes, fit: FitOptions) -> tuple[Leaderboard | None, float]:
     """The style-controlled leaderboard of every category with style-featured battles."""
     started = time.perf_counter()
     battles = style_battles(agg)
     if battles.size == 0:
         return None, time.perf_counter() - started
-    # Categories whose battles include at least two contenders with style features.
-    keep = [k for k in range(len(agg.counts.categories)) if battles.category_mask[k].sum() > 0]
+    featured = [c for k, c in enumerate(battles.categories) if battles.category_mask[k].any()]
     try:
-        board = compute_style_leaderboard(
-            agg.counts.models,
-            battles.model_a,
-            battles.model_b,
-            battles.outcome,
-            battles.style,
-            categories=[agg.counts.categories[k] for k in keep],
-            category_mask=battles.category_mask[keep],
-            **common,
-        )
+        board = compute_style_leaderboard(battles.only(featured), fit)
     except (ConvergenceError, np.linalg.LinAlgError):
         # The plain leaderboard still deserves its snapshot; pages fall back to it.
         logger.exception("style-controlled fit failed; snapshot without style control")
@@ -244,8 +242,8 @@ def prune_snapshots(latest: RatingSnapshot) -> None:
 @transaction.atomic
 def _write_snapshot(
     agg: AggregatedVotes,
-    board: dict[str, Any],
-    style_board: dict[str, Any] | None,
+    board: Leaderboard,
+    style_board: Leaderboard | None,
     method: dict[str, Any],
     sampling: dict[str, Any],
     last_id: int,
@@ -262,7 +260,7 @@ def _write_snapshot(
     )
     rows: list[RatingRow] = []
     results: list[CategoryResult] = []
-    styled: dict[str, Any] = {} if style_board is None else style_board["categories"]
+    styled: dict[str, CategoryBoard] = {} if style_board is None else style_board["categories"]
     min_votes = method.get("min_votes", 0)
     by_category = method.get("min_votes_by_category") or {}
     for position, (category, entry) in enumerate(board["categories"].items()):
@@ -305,7 +303,7 @@ def _category_result(
     agg: AggregatedVotes,
     category: str,
     position: int,
-    entry: dict[str, Any],
+    entry: CategoryBoard,
 ) -> CategoryResult:
     """The plot matrices of one category, restricted to its rated contenders (rank order)."""
     index = {name: k for k, name in enumerate(agg.counts.models)}

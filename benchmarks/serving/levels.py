@@ -72,7 +72,11 @@ class LevelResult:
 
 
 def run_level(
-    level: int, config: LoadConfig, stack: Stack, dsn: str, quiet_timeout: float,
+    level: int,
+    config: LoadConfig,
+    stack: Stack,
+    dsn: str,
+    quiet_timeout: float,
     profile_dir: Path | None = None,
 ) -> LevelResult:
     """One level: voters, connection poller, CPU and log accounting, vote check in the DB."""

@@ -101,9 +101,11 @@ class ConnectionPoller(threading.Thread):
         self.join(5)
 
     def mean_by_state(self) -> dict[str, float]:
-        return {
-            state: round(n / self.samples, 1) for state, n in self.state_sums.items()
-        } if self.samples else {}
+        return (
+            {state: round(n / self.samples, 1) for state, n in self.state_sums.items()}
+            if self.samples
+            else {}
+        )
 
 
 def db_query(dsn: str, sql: str, params: Any = None, retry_for: float = 30.0) -> list[Any]:
@@ -171,7 +173,9 @@ def ttft_breakdown(
     )
     stamps = {row[0]: row[1:] for row in rows}
     legs: dict[str, list[float]] = {
-        "post_to_queued": [], "queued_to_claimed": [], "claimed_to_first_token": [],
+        "post_to_queued": [],
+        "queued_to_claimed": [],
+        "claimed_to_first_token": [],
         "first_token_to_client": [],
     }
     for battle_id, posted, first in timeline:
@@ -234,9 +238,7 @@ class CpuClock:
             name: round(groups1.get(name, 0) - self._groups0.get(name, 0), 2)
             for name in self._groups0
         }
-        used["client"] = round(
-            (own1.user + own1.system) - (self._own0.user + self._own0.system), 2
-        )
+        used["client"] = round((own1.user + own1.system) - (self._own0.user + self._own0.system), 2)
         return used
 
 
@@ -288,9 +290,21 @@ class Profiler:
             out = self.out_dir / f"{self.phase}-{name}.txt"
             self.recorders[name] = (
                 subprocess.Popen(
-                    [str(spy), "record", "--nonblocking", "--format", "raw", "--rate", "50",
-                     "-o", str(out), "-p", str(self.stack.processes[name].pid)],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    [
+                        str(spy),
+                        "record",
+                        "--nonblocking",
+                        "--format",
+                        "raw",
+                        "--rate",
+                        "50",
+                        "-o",
+                        str(out),
+                        "-p",
+                        str(self.stack.processes[name].pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                     start_new_session=True,
                 ),
                 out,

@@ -50,24 +50,36 @@ def verdicts(levels: list[LevelResult], votes: VoteResult | None) -> list[tuple[
     for r in levels:
         measured = f"{r.failures} failures, {r.errors_5xx} 5xx, {r.lost_votes} lost votes"
         ok = r.failures == 0 and r.errors_5xx == 0 and r.lost_votes == 0 and r.battles_completed
-        out.append((f"level {r.level}: 0 failures, 0 5xx, 0 lost votes", measured,
-                    "PASS" if ok else "FAIL"))
+        out.append(
+            (
+                f"level {r.level}: 0 failures, 0 5xx, 0 lost votes",
+                measured,
+                "PASS" if ok else "FAIL",
+            )
+        )
     one = next((r for r in levels if r.level == 1), None)
     if one is not None:
         added = one.added_ttft_ms.get("p50")
         ok = added is not None and added <= TARGETS["added_ttft_p50_ms_at_1"]
-        out.append(("added TTFT p50 at concurrency 1 <= 20 ms", f"{fmt(added)} ms",
-                    "PASS" if ok else "FAIL"))
+        out.append(
+            (
+                "added TTFT p50 at concurrency 1 <= 20 ms",
+                f"{fmt(added)} ms",
+                "PASS" if ok else "FAIL",
+            )
+        )
     if votes is not None:
         ok = (
-            votes.votes_per_s >= TARGETS["votes_per_s_at_50"] and votes.lost_votes == 0
+            votes.votes_per_s >= TARGETS["votes_per_s_at_50"]
+            and votes.lost_votes == 0
             and not votes.failures
         )
         label = f"votes/s with {votes.voters} concurrent voters >= 300"
         if votes.voters != 50:
             label += " (target is at 50)"
-        out.append((label, f"{votes.votes_per_s:.0f}/s, {votes.lost_votes} lost",
-                    "PASS" if ok else "FAIL"))
+        out.append(
+            (label, f"{votes.votes_per_s:.0f}/s, {votes.lost_votes} lost", "PASS" if ok else "FAIL")
+        )
     return out
 
 
@@ -76,8 +88,10 @@ def load_avg_text(load_avg: Sequence[float], digits: int = 1) -> str:
 
 
 def problem_lines(
-    failures: dict[str, int], examples: dict[str, str],
-    log_errors: dict[str, list[tuple[str, int]]], profile: dict[str, list[tuple[str, float]]],
+    failures: dict[str, int],
+    examples: dict[str, str],
+    log_errors: dict[str, list[tuple[str, int]]],
+    profile: dict[str, list[tuple[str, float]]],
     direct_failures: dict[str, int] | None = None,
 ) -> list[str]:
     """Failures by kind (with an example), direct-call failures, log errors, profiles."""
@@ -99,21 +113,53 @@ def problem_lines(
 def level_table(levels: list[LevelResult]) -> str:
     rows = []
     for r in levels:
-        rows.append([
-            r.level, r.battles_completed, r.failures, r.errors_5xx, r.dropped_streams,
-            r.arena_ttft_ms.get("p50"), r.arena_ttft_ms.get("p95"),
-            r.direct_ttft_ms.get("p50"), r.direct_ttft_ms.get("p95"),
-            r.added_ttft_ms.get("p50"), r.added_ttft_ms.get("p95"),
-            f"{r.votes_accepted}/{r.votes_in_db}",
-            r.peak_pg_connections,
-            r.cpu_s.get("web"), r.cpu_s.get("worker"), r.cpu_s.get("pg"), r.cpu_s.get("redis"),
-            r.cpu_s.get("fake"), r.cpu_s.get("client"),
-            load_avg_text(r.load_avg),
-        ])
+        rows.append(
+            [
+                r.level,
+                r.battles_completed,
+                r.failures,
+                r.errors_5xx,
+                r.dropped_streams,
+                r.arena_ttft_ms.get("p50"),
+                r.arena_ttft_ms.get("p95"),
+                r.direct_ttft_ms.get("p50"),
+                r.direct_ttft_ms.get("p95"),
+                r.added_ttft_ms.get("p50"),
+                r.added_ttft_ms.get("p95"),
+                f"{r.votes_accepted}/{r.votes_in_db}",
+                r.peak_pg_connections,
+                r.cpu_s.get("web"),
+                r.cpu_s.get("worker"),
+                r.cpu_s.get("pg"),
+                r.cpu_s.get("redis"),
+                r.cpu_s.get("fake"),
+                r.cpu_s.get("client"),
+                load_avg_text(r.load_avg),
+            ]
+        )
     return table(
-        ["voters", "battles", "fail", "5xx", "drop", "ttft p50", "p95", "direct p50", "p95",
-         "added p50", "p95", "votes ok/db", "pg conns", "cpu web", "worker", "pg", "redis",
-         "fake", "client", "load avg"],
+        [
+            "voters",
+            "battles",
+            "fail",
+            "5xx",
+            "drop",
+            "ttft p50",
+            "p95",
+            "direct p50",
+            "p95",
+            "added p50",
+            "p95",
+            "votes ok/db",
+            "pg conns",
+            "cpu web",
+            "worker",
+            "pg",
+            "redis",
+            "fake",
+            "client",
+            "load avg",
+        ],
         rows,
     )
 
@@ -130,26 +176,59 @@ def level_details(r: LevelResult) -> str:
         f"still generating after {r.still_generating_after}, contenders {r.contenders_after}"
     ]
     if r.ttft_breakdown_ms:
-        details.append("    TTFT legs p50/p95 ms: " + ", ".join(
-            f"{leg.replace('_', ' ')} {fmt(v['p50'])}/{fmt(v['p95'])}"
-            for leg, v in r.ttft_breakdown_ms.items()
-        ))
-    details += problem_lines(r.failures_by_kind, r.failure_examples, r.log_errors, r.profile,
-                             r.direct_failures)
+        details.append(
+            "    TTFT legs p50/p95 ms: "
+            + ", ".join(
+                f"{leg.replace('_', ' ')} {fmt(v['p50'])}/{fmt(v['p95'])}"
+                for leg, v in r.ttft_breakdown_ms.items()
+            )
+        )
+    details += problem_lines(
+        r.failures_by_kind, r.failure_examples, r.log_errors, r.profile, r.direct_failures
+    )
     return "\n".join(details)
 
 
 def votes_report(votes: VoteResult) -> list[str]:
     summary = table(
-        ["vote voters", "prepared", "not ready", "accepted", "fail", "5xx", "seconds",
-         "votes/s", "lat p50", "p95", "votes ok/db", "pg conns", "cpu web", "pg", "client",
-         "load avg"],
-        [[votes.voters, votes.battles_prepared, votes.not_ready, votes.votes_accepted,
-          sum(votes.failures.values()), votes.errors_5xx, votes.seconds, votes.votes_per_s,
-          votes.latency_ms.get("p50"), votes.latency_ms.get("p95"),
-          f"{votes.votes_accepted}/{votes.votes_in_db}", votes.peak_pg_connections,
-          votes.cpu_s.get("web"), votes.cpu_s.get("pg"), votes.cpu_s.get("client"),
-          load_avg_text(votes.load_avg)]],
+        [
+            "vote voters",
+            "prepared",
+            "not ready",
+            "accepted",
+            "fail",
+            "5xx",
+            "seconds",
+            "votes/s",
+            "lat p50",
+            "p95",
+            "votes ok/db",
+            "pg conns",
+            "cpu web",
+            "pg",
+            "client",
+            "load avg",
+        ],
+        [
+            [
+                votes.voters,
+                votes.battles_prepared,
+                votes.not_ready,
+                votes.votes_accepted,
+                sum(votes.failures.values()),
+                votes.errors_5xx,
+                votes.seconds,
+                votes.votes_per_s,
+                votes.latency_ms.get("p50"),
+                votes.latency_ms.get("p95"),
+                f"{votes.votes_accepted}/{votes.votes_in_db}",
+                votes.peak_pg_connections,
+                votes.cpu_s.get("web"),
+                votes.cpu_s.get("pg"),
+                votes.cpu_s.get("client"),
+                load_avg_text(votes.load_avg),
+            ]
+        ],
     )
     extra = [
         f"votes phase: {votes.votes_attempted} votes sent, pg peak by app "
@@ -161,21 +240,23 @@ def votes_report(votes: VoteResult) -> list[str]:
         extra.append(f"    preparation failures: {votes.prepare_failures}")
     if votes.not_ready:
         extra.append(f"    battles not ready (not voted on): {votes.not_ready_by_status}")
-    extra += problem_lines(votes.failures, votes.failure_examples, votes.log_errors,
-                           votes.profile)
+    extra += problem_lines(votes.failures, votes.failure_examples, votes.log_errors, votes.profile)
     return [summary, "\n".join(extra)]
 
 
 def report(levels: list[LevelResult], votes: VoteResult | None, *, targets: bool = True) -> str:
     """The whole report; without ``targets``, no verdicts (one level as it finishes)."""
     parts = [level_table(levels)]
-    parts.append("(times in ms; added = arena TTFT minus the direct call started beside it; "
-                 "cpu in seconds during the level)")
+    parts.append(
+        "(times in ms; added = arena TTFT minus the direct call started beside it; "
+        "cpu in seconds during the level)"
+    )
     parts += [level_details(r) for r in levels]
     if votes is not None:
         parts += votes_report(votes)
     if targets:
-        parts.append("Targets:\n" + table(
-            ["target", "measured", ""], [list(v) for v in verdicts(levels, votes)]
-        ))
+        parts.append(
+            "Targets:\n"
+            + table(["target", "measured", ""], [list(v) for v in verdicts(levels, votes)])
+        )
     return "\n\n".join(parts)

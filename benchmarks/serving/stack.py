@@ -45,7 +45,11 @@ def with_app_name(url: str, name: str) -> str:
 
 def run_manage(env: dict[str, str], *args: str) -> None:
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     if result.returncode:
@@ -105,8 +109,13 @@ class Stack:
     def spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = (self.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     def start_fake(self, env: dict[str, str]) -> str:
@@ -121,12 +130,25 @@ class Stack:
         port = free_port()
         self.spawn(
             "web",
-            [sys.executable, "-m", "uvicorn", "arena.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--lifespan", "off", "--no-access-log",
-             # Longer than a voter's pauses: a connection the server closes just as the
-             # client reuses it is a failed request (the keep-alive race).
-             "--timeout-keep-alive", "75",
-             "--workers", str(self.web_workers)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "arena.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--no-access-log",
+                # Longer than a voter's pauses: a connection the server closes just as the
+                # client reuses it is a failed request (the keep-alive race).
+                "--timeout-keep-alive",
+                "75",
+                "--workers",
+                str(self.web_workers),
+            ],
             env,
         )
         self.wait_http("web", f"http://127.0.0.1:{port}/api/session")
@@ -135,10 +157,26 @@ class Stack:
     def start_worker(self, env: dict[str, str], concurrency: int, loglevel: str) -> None:
         self.spawn(
             "worker",
-            [sys.executable, "-m", "celery", "-A", "arena", "worker", "--pool", "threads",
-             "--concurrency", str(concurrency), "--prefetch-multiplier", "1",
-             "--without-gossip", "--without-mingle", "--loglevel", loglevel,
-             "-n", f"bench-{os.getpid()}@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "arena",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(concurrency),
+                "--prefetch-multiplier",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                loglevel,
+                "-n",
+                f"bench-{os.getpid()}@%h",
+            ],
             env,
         )
         self.wait_log("worker", "ready.")

@@ -117,10 +117,13 @@ def wait_ready(dsn: str, ids: list[str], timeout: float) -> dict[str, str]:
     deadline = time.monotonic() + timeout
     settled: dict[str, str] = {}
     while ids and time.monotonic() < deadline:
-        settled = dict(db_query(
-            dsn, "SELECT id::text, status FROM battles_battle WHERE id = ANY(%s::uuid[])",
-            [ids],
-        ))
+        settled = dict(
+            db_query(
+                dsn,
+                "SELECT id::text, status FROM battles_battle WHERE id = ANY(%s::uuid[])",
+                [ids],
+            )
+        )
         if "generating" not in settled.values():
             break
         time.sleep(0.5)
@@ -128,14 +131,22 @@ def wait_ready(dsn: str, ids: list[str], timeout: float) -> dict[str, str]:
 
 
 def run_vote_phase(
-    config: LoadConfig, stack: Stack, dsn: str, voters: int, per_voter: int,
-    ready_timeout: float, profile_dir: Path | None = None,
+    config: LoadConfig,
+    stack: Stack,
+    dsn: str,
+    voters: int,
+    per_voter: int,
+    ready_timeout: float,
+    profile_dir: Path | None = None,
 ) -> VoteResult:
     """Voters each own ``per_voter`` ready battles, then vote on all of them at once."""
     result = VoteResult(voters=voters)
     # Ready battles quickly: instant answers for the preparation, then the usual again.
-    db_query(dsn, "UPDATE arena_contender SET provider_model = 'ok', status = 'active', "
-                  "consecutive_failures = 0")
+    db_query(
+        dsn,
+        "UPDATE arena_contender SET provider_model = 'ok', status = 'active', "
+        "consecutive_failures = 0",
+    )
     prep = Tally()
     loop = asyncio.new_event_loop()
     try:
@@ -147,10 +158,12 @@ def run_vote_phase(
         # Only ready battles are voted on; the others are preparation failures.
         result.not_ready = sum(1 for i in ids if settled.get(i) != "ready")
         if result.not_ready:
-            result.not_ready_by_status = dict(Counter(settled.get(i, "missing") for i in ids
-                                                      if settled.get(i) != "ready"))
-        owned = [(c, [i for i in battle_ids if settled.get(i) == "ready"])
-                 for c, battle_ids in owned]
+            result.not_ready_by_status = dict(
+                Counter(settled.get(i, "missing") for i in ids if settled.get(i) != "ready")
+            )
+        owned = [
+            (c, [i for i in battle_ids if settled.get(i) == "ready"]) for c, battle_ids in owned
+        ]
         log_marks = {name: stack.log_size(name) for name in ("web", "worker")}
         opened0 = connections_opened(dsn, config.redis_url)
         poller = ConnectionPoller(dsn)

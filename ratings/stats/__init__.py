@@ -38,9 +38,12 @@ from ratings.stats.leaderboard import (
     leaderboard_rows,
 )
 from ratings.stats.matrices import battle_counts, pairwise_win_rates, predicted_win_rates
+from ratings.stats.options import ELO_SCALE, CiMethod, FitOptions, RatingScale, Resample
 from ratings.stats.ranks import probability_first, rank_by_rating, rank_upper_bound
+from ratings.stats.results import CategoryBoard, Leaderboard, LeaderboardRow, StyleCoefficient
 from ratings.stats.style import (
     STYLE_FEATURES,
+    StyleBattles,
     StyleFit,
     fit_style_control,
     outcome_scores,
@@ -54,14 +57,24 @@ __all__ = [
     "BOTH_BAD",
     "B_WINS",
     "DEFAULT_RIDGE",
+    "ELO_SCALE",
     "STYLE_FEATURES",
     "TIE",
     "BootstrapResult",
     "BradleyTerryFit",
+    "CategoryBoard",
+    "CiMethod",
     "ConvergenceError",
     "FitCounts",
+    "FitOptions",
+    "Leaderboard",
+    "LeaderboardRow",
     "PairCounts",
+    "RatingScale",
     "RegularizationWarning",
+    "Resample",
+    "StyleBattles",
+    "StyleCoefficient",
     "StyleFit",
     "VoteWeights",
     "active_pair_scores",

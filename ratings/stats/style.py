@@ -8,7 +8,7 @@ are in :mod:`ratings.stats.style_intervals`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +24,44 @@ STYLE_FEATURES = ["length", "headers", "lists", "bold"]
 
 #: Default L2 penalty on style coefficients (log-odds per standard deviation).
 COEF_RIDGE = 1e-3
+
+
+@dataclass(frozen=True)
+class StyleBattles:
+    """Per-battle input of the style-controlled fit.
+
+    Attributes
+    ----------
+    models : list of str
+        Contender names; ``model_a``/``model_b`` index them.
+    model_a, model_b : ndarray of int, shape (N,)
+        Sides of each battle.
+    outcome : ndarray of int, shape (N,)
+        Outcome codes (as in :mod:`ratings.stats.counts`).
+    style : ndarray, shape (N, 2K)
+        Raw style counts, side A's K (in :data:`STYLE_FEATURES` order) then side B's.
+    categories : list of str
+        Category names.
+    category_mask : ndarray of bool, shape (C, N)
+        Which battles belong to each category.
+    """
+
+    models: list[str]
+    model_a: IntArray
+    model_b: IntArray
+    outcome: NDArray[np.int8]
+    style: FloatArray
+    categories: list[str]
+    category_mask: NDArray[np.bool_]
+
+    @property
+    def size(self) -> int:
+        return int(self.outcome.size)
+
+    def only(self, categories: list[str]) -> StyleBattles:
+        """The same battles, with just these categories."""
+        rows = [self.categories.index(c) for c in categories]
+        return replace(self, categories=list(categories), category_mask=self.category_mask[rows])
 
 
 @dataclass(frozen=True)
@@ -111,6 +149,30 @@ def design_gram(
     return out
 
 
+def style_hessian(
+    design: sp.csr_matrix,
+    features: FloatArray,
+    v: FloatArray,
+    n_models: int,
+    *,
+    ridge: float,
+    coef_ridge: float,
+    gauge: bool,
+) -> FloatArray:
+    """The style fit's penalised Hessian ``X^T diag(v) X + diag(ridge.., coef_ridge..)``.
+
+    ``gauge`` adds ``1/M`` to the contender block: strengths are free up to a common
+    shift, and without a ridge that direction would make the matrix singular.
+    """
+    hess = design_gram(design, features, v, n_models)
+    diag = np.arange(hess.shape[0])
+    hess[diag[:n_models], diag[:n_models]] += ridge
+    hess[diag[n_models:], diag[n_models:]] += coef_ridge
+    if gauge:
+        hess[:n_models, :n_models] += 1.0 / n_models
+    return hess
+
+
 def _ridge_for(model_a: IntArray, model_b: IntArray, outcome: NDArray[np.integer], m: int) -> float:
     pc = counts_from_battles([str(x) for x in range(m)], model_a, model_b, outcome)
     played = np.flatnonzero(pc.votes[0] > 0)
@@ -189,11 +251,10 @@ def fit_style_control(
         grad = np.concatenate([design.T @ resid, f.T @ resid])
         grad[:n_models] += ridge * theta[:n_models]
         grad[n_models:] += coef_ridge * theta[n_models:]
-        hess = design_gram(design, f, w * p * (1.0 - p), n_models)
-        hess[np.arange(n_models), np.arange(n_models)] += ridge
-        hess[np.arange(n_models, n_models + k), np.arange(n_models, n_models + k)] += coef_ridge
-        if ridge == 0.0:
-            hess[:n_models, :n_models] += 1.0 / n_models
+        hess = style_hessian(
+            design, f, w * p * (1.0 - p), n_models,
+            ridge=ridge, coef_ridge=coef_ridge, gauge=ridge == 0.0,
+        )  # fmt: skip
         step = np.linalg.solve(hess, grad)
         t = 1.0
         for _ in range(40):

@@ -18,6 +18,7 @@ from ratings.stats.style import (
     fit_style_control,
     outcome_scores,
     style_design,
+    style_hessian,
 )
 
 # Replicate x battle entries held at once in the bootstrap. Kept under glibc's largest
@@ -46,11 +47,12 @@ def style_sandwich_covariance(
     y = outcome_scores(outcome)
     p = expit(fit.params[a] - fit.params[b] + f @ fit.coefs)
     design = style_design(a, b, n_models)
-    hess = design_gram(design, f, p * (1.0 - p), n_models)
-    hess[np.diag_indices(hess.shape[0])] += hessian_ridge * a.size
-    hess[np.arange(n_models), np.arange(n_models)] += fit.ridge
-    hess[np.arange(n_models, hess.shape[0]), np.arange(n_models, hess.shape[0])] += fit.coef_ridge
-    hess[:n_models, :n_models] += 1.0 / n_models  # gauge direction; the meat ignores it
+    extra = hessian_ridge * a.size
+    # The gauge direction always: the meat ignores it.
+    hess = style_hessian(
+        design, f, p * (1.0 - p), n_models,
+        ridge=fit.ridge + extra, coef_ridge=fit.coef_ridge + extra, gauge=True,
+    )  # fmt: skip
     meat = design_gram(design, f, (y - p) ** 2, n_models)
     h_inv = np.linalg.inv(hess)
     cov: FloatArray = h_inv @ meat @ h_inv
@@ -101,11 +103,10 @@ def bootstrap_style_control(
     n, n_models, k = a.size, fit.params.size, f.shape[1]
     design = style_design(a, b, n_models)
     p0 = expit(fit.params[a] - fit.params[b] + f @ fit.coefs)
-    h0 = design_gram(design, f, p0 * (1.0 - p0), n_models)
-    h0[np.arange(n_models), np.arange(n_models)] += fit.ridge
-    h0[np.arange(n_models, n_models + k), np.arange(n_models, n_models + k)] += fit.coef_ridge
-    if fit.ridge == 0.0:
-        h0[:n_models, :n_models] += 1.0 / n_models
+    h0 = style_hessian(
+        design, f, p0 * (1.0 - p0), n_models,
+        ridge=fit.ridge, coef_ridge=fit.coef_ridge, gauge=fit.ridge == 0.0,
+    )  # fmt: skip
     k0: FloatArray = np.asarray(np.linalg.inv(h0), dtype=np.float64)
     theta0 = np.concatenate([fit.params, fit.coefs])
     # Battles grouped by ordered pair (contiguous), so the contender part of the logit

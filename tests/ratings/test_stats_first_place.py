@@ -6,6 +6,8 @@ import pytest
 from ratings.stats import (
     A_WINS,
     B_WINS,
+    FitOptions,
+    StyleBattles,
     compute_leaderboard,
     compute_style_leaderboard,
     counts_from_battles,
@@ -40,9 +42,9 @@ def test_clear_leader_is_almost_surely_first(ci: str) -> None:
     names, a, b, outcome = _battles(300)
     counts = counts_from_battles(names, a, b, outcome)
 
-    rows = compute_leaderboard(counts, ci=ci, rounds=200, seed=3, first_place=True)["categories"][
-        "overall"
-    ]["rows"]
+    rows = compute_leaderboard(counts, FitOptions(ci=ci, rounds=200, seed=3, first_place=True))[
+        "categories"
+    ]["overall"]["rows"]
 
     p = {r["model"]: r["p_first"] for r in rows}
     assert p["top"] > 0.99
@@ -54,7 +56,8 @@ def test_thin_contender_is_kept_unranked_and_others_rank_without_it() -> None:
     counts = counts_from_battles(names, a, b, outcome)
 
     rows = compute_leaderboard(
-        counts, ci="sandwich", min_votes=100, keep_unranked=True, first_place=True, seed=0
+        counts,
+        FitOptions(ci="sandwich", min_votes=100, keep_unranked=True, first_place=True, seed=0),
     )["categories"]["overall"]["rows"]
 
     by = {r["model"]: r for r in rows}
@@ -70,9 +73,9 @@ def test_style_leaderboard_has_first_place_and_unranked_rows() -> None:
     rng = np.random.default_rng(2)
     style = rng.integers(0, 50, size=(a.size, 8)).astype(float)
 
-    entry = compute_style_leaderboard(
-        names, a, b, outcome, style, min_votes=100, keep_unranked=True, first_place=True, seed=0
-    )["categories"]["overall"]
+    battles = StyleBattles(names, a, b, outcome, style, ["overall"], np.ones((1, a.size), bool))
+    options = FitOptions(min_votes=100, keep_unranked=True, first_place=True, seed=0)
+    entry = compute_style_leaderboard(battles, options)["categories"]["overall"]
 
     by = {r["model"]: r for r in entry["rows"]}
     assert by["new"]["rank"] is None

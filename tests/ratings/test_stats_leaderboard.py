@@ -9,7 +9,9 @@ from ratings.stats import (
     A_WINS,
     B_WINS,
     TIE,
+    FitOptions,
     PairCounts,
+    RatingScale,
     battle_counts,
     compute_leaderboard,
     counts_from_battles,
@@ -41,7 +43,7 @@ def counts():
 
 @pytest.mark.parametrize("ci", ["sandwich", "bootstrap", "none"])
 def test_output_shape(counts, ci):
-    out = compute_leaderboard(counts, ci=ci, rounds=30, seed=1)
+    out = compute_leaderboard(counts, FitOptions(ci=ci, rounds=30, seed=1))
     method = out["method"]
     assert (method["scale"], method["base"], method["init"], method["ci"]) == (400, 10, 1000, ci)
     assert list(out["categories"]) == counts.categories
@@ -61,7 +63,7 @@ def test_output_shape(counts, ci):
 
 
 def test_votes_and_win_rates(counts):
-    rows = compute_leaderboard(counts, ci="none")["categories"]["overall"]["rows"]
+    rows = compute_leaderboard(counts, FitOptions(ci="none"))["categories"]["overall"]["rows"]
     c = 0
     for r in rows:
         k = counts.models.index(r["model"])
@@ -73,14 +75,16 @@ def test_votes_and_win_rates(counts):
 
 
 def test_bootstrap_leaderboard_is_reproducible(counts):
-    one = compute_leaderboard(counts, ci="bootstrap", rounds=20, seed=3)
-    two = compute_leaderboard(counts, ci="bootstrap", rounds=20, seed=3)
+    one = compute_leaderboard(counts, FitOptions(ci="bootstrap", rounds=20, seed=3))
+    two = compute_leaderboard(counts, FitOptions(ci="bootstrap", rounds=20, seed=3))
     assert one == two
 
 
 def test_anchor_pins_one_contender_and_shifts_the_rest(counts):
     free = compute_leaderboard(counts)["categories"]["overall"]["rows"]
-    pinned = compute_leaderboard(counts, anchor=("m2", 1114.0))["categories"]["overall"]["rows"]
+    pinned = compute_leaderboard(counts, FitOptions(scale=RatingScale(anchor=("m2", 1114.0))))[
+        "categories"
+    ]["overall"]["rows"]
     free_by = {r["model"]: r["rating"] for r in free}
     pinned_by = {r["model"]: r for r in pinned}
     assert pinned_by["m2"]["rating"] == 1114.0
@@ -92,9 +96,11 @@ def test_anchor_pins_one_contender_and_shifts_the_rest(counts):
 
 
 def test_min_votes_hides_rows_without_moving_ratings(counts):
-    full = compute_leaderboard(counts, ci="none")["categories"]["overall"]["rows"]
+    full = compute_leaderboard(counts, FitOptions(ci="none"))["categories"]["overall"]["rows"]
     threshold = sorted(r["votes"] for r in full)[2]
-    some = compute_leaderboard(counts, ci="none", min_votes=threshold)["categories"]["overall"]
+    some = compute_leaderboard(counts, FitOptions(ci="none", min_votes=threshold))["categories"][
+        "overall"
+    ]
     assert all(r["votes"] >= threshold for r in some["rows"])
     assert len(some["rows"]) < len(full)
     full_by = {r["model"]: r["rating"] for r in full}
@@ -122,7 +128,9 @@ def test_contenders_without_votes_are_left_out():
 
 def test_progress_is_reported(counts):
     seen = []
-    compute_leaderboard(counts, ci="none", progress=lambda d, t, c: seen.append((d, t, c)))
+    compute_leaderboard(
+        counts, FitOptions(ci="none"), progress=lambda d, t, c: seen.append((d, t, c))
+    )
     assert seen == [(1, 3, "overall"), (2, 3, "exclude_ties"), (3, 3, "coding")]
 
 

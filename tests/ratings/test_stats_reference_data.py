@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ratings.datasets import load_votes
-from ratings.stats import compute_leaderboard
+from ratings.stats import FitOptions, RatingScale, compute_leaderboard
 from tests.ratings.helpers import SHARED_DATA, require_shared_data
 
 SHARED = SHARED_DATA
@@ -17,7 +17,9 @@ README_TOP10 = SHARED / "refs" / "arena_rank_readme_bt_140k_top10.csv"
 def test_refit_matches_published_lmsys_leaderboard():
     require_shared_data(PAIRS, PUBLISHED)
     counts = load_votes(PAIRS).counts.subset(["overall"])
-    board = compute_leaderboard(counts, anchor=("mixtral-8x7b-instruct-v0.1", 1114.0))
+    board = compute_leaderboard(
+        counts, FitOptions(scale=RatingScale(anchor=("mixtral-8x7b-instruct-v0.1", 1114.0)))
+    )
     ours = {r["model"]: r["rating"] for r in board["categories"]["overall"]["rows"]}
     published = pd.read_csv(PUBLISHED).set_index("model")["rating"]
     common = [m for m in published.index if m in ours]
@@ -31,7 +33,7 @@ def test_refit_matches_published_lmsys_leaderboard():
 def test_matches_arena_rank_documented_top10():
     require_shared_data(VOTES_140K, README_TOP10)
     counts = load_votes(VOTES_140K).counts.subset(["overall"])
-    rows = compute_leaderboard(counts, ci="none")["categories"]["overall"]["rows"]
+    rows = compute_leaderboard(counts, FitOptions(ci="none"))["categories"]["overall"]["rows"]
     ours = {r["model"]: r["rating"] for r in rows}
     top = pd.read_csv(README_TOP10)
     assert [r["model"] for r in rows[:10]] == top["model"].tolist()

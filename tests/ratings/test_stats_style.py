@@ -8,6 +8,9 @@ from ratings.stats import (
     A_WINS,
     B_WINS,
     TIE,
+    FitOptions,
+    RatingScale,
+    StyleBattles,
     bootstrap_style_control,
     compute_style_leaderboard,
     counts_from_battles,
@@ -91,17 +94,8 @@ def test_style_leaderboard_shape(ci):
     names = [f"m{k}" for k in range(6)]
     mask = np.vstack([np.ones(a.size, bool), a < 3])
     out = compute_style_leaderboard(
-        names,
-        a,
-        b,
-        outcome,
-        counts,
-        categories=["overall", "coding"],
-        category_mask=mask,
-        ci=ci,
-        rounds=20,
-        seed=0,
-        anchor=("m0", 900.0),
+        StyleBattles(names, a, b, outcome, counts, ["overall", "coding"], mask),
+        FitOptions(ci=ci, rounds=20, seed=0, scale=RatingScale(anchor=("m0", 900.0))),
     )
     assert out["method"]["model"] == "bradley_terry_style_control"
     for entry in out["categories"].values():

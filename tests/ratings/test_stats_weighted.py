@@ -7,6 +7,7 @@ from ratings.stats import (
     A_WINS,
     B_WINS,
     TIE,
+    FitOptions,
     compute_leaderboard,
     counts_from_battles,
     fit_bradley_terry,
@@ -63,8 +64,8 @@ def test_a_skewed_sampler_biases_the_unweighted_fit_and_not_the_weighted_one() -
     counts = counts_from_battles([str(k) for k in range(M)], a, b, outcome, weight=weight)
 
     # when
-    unweighted, _ = _ratings(compute_leaderboard(counts, weighted=False))
-    weighted, half = _ratings(compute_leaderboard(counts, weighted=True))
+    unweighted, _ = _ratings(compute_leaderboard(counts, FitOptions(weighted=False)))
+    weighted, half = _ratings(compute_leaderboard(counts, FitOptions(weighted=True)))
 
     # then: the unweighted error is tens of points, the weighted one within its intervals
     unweighted_error = np.abs(unweighted - target).max()
@@ -90,8 +91,8 @@ def test_the_same_sampler_without_misspecification_needs_no_weights() -> None:
     counts = counts_from_battles([str(k) for k in range(M)], a, b, outcome, weight=weight)
     truth = to_rating_scale(theta)
 
-    unweighted, half_u = _ratings(compute_leaderboard(counts, weighted=False))
-    weighted, half_w = _ratings(compute_leaderboard(counts, weighted=True))
+    unweighted, half_u = _ratings(compute_leaderboard(counts, FitOptions(weighted=False)))
+    weighted, half_w = _ratings(compute_leaderboard(counts, FitOptions(weighted=True)))
 
     assert np.all(np.abs(unweighted - truth) < 1.5 * half_u)
     assert np.all(np.abs(weighted - truth) < 1.5 * half_w)
@@ -110,8 +111,8 @@ def test_equal_weights_change_nothing(ci: str) -> None:
     plain = counts_from_battles(names, a, b, outcome)
     scaled = counts_from_battles(names, a, b, outcome, weight=np.full(n, 37.5))
 
-    expected = compute_leaderboard(plain, ci=ci, seed=1)
-    got = compute_leaderboard(scaled, ci=ci, seed=1)
+    expected = compute_leaderboard(plain, FitOptions(ci=ci, seed=1))
+    got = compute_leaderboard(scaled, FitOptions(ci=ci, seed=1))
 
     assert got["method"]["weighting"] == "inverse pair probability"
     assert expected["method"]["weighting"] == "none"

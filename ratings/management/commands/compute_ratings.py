@@ -15,9 +15,12 @@ from tqdm import tqdm
 from ratings.anchor import parse_anchor
 from ratings.datasets import DatasetError, LoadedVotes, load_votes
 from ratings.stats import (
-    STYLE_FEATURES,
     ConvergenceError,
+    FitOptions,
+    Leaderboard,
     PairCounts,
+    RatingScale,
+    StyleBattles,
     compute_leaderboard,
     compute_style_leaderboard,
     online_elo,
@@ -152,15 +155,16 @@ class Command(BaseCommand):
         options: dict[str, Any],
         progress: Any,
     ) -> dict[str, Any]:
-        common: dict[str, Any] = {
-            "ci": options["ci"],
-            "rounds": options["rounds"],
-            "seed": options["seed"],
-            "anchor": anchor,
-            "min_votes": options["min_votes"],
-            "progress": progress,
-        }
+        fit = FitOptions(
+            ci=options["ci"],
+            rounds=options["rounds"],
+            seed=options["seed"],
+            resample=options["resample"],
+            min_votes=options["min_votes"],
+            scale=RatingScale(anchor=anchor),
+        )
         battles = votes.battles
+        board: Leaderboard
         if options["style_control"]:
             if battles is None or battles.style is None:
                 raise CommandError(
@@ -168,21 +172,15 @@ class Command(BaseCommand):
                     "markdown headers, lists, bold: FastChat's conv_metadata); "
                     f"this {votes.format} input has none"
                 )
-            idx = [battles.categories.index(c) for c in categories]
-            result = compute_style_leaderboard(
-                battles.models,
-                battles.model_a,
-                battles.model_b,
-                battles.outcome,
-                battles.style,
-                categories=categories,
-                category_mask=battles.category_mask[idx],
-                feature_names=list(STYLE_FEATURES),
-                **common,
-            )
+            styled = StyleBattles(
+                battles.models, battles.model_a, battles.model_b, battles.outcome,
+                battles.style, battles.categories, battles.category_mask,
+            )  # fmt: skip
+            board = compute_style_leaderboard(styled.only(categories), fit, progress=progress)
         else:
             counts: PairCounts = votes.counts.subset(categories)
-            result = compute_leaderboard(counts, resample=options["resample"], **common)
+            board = compute_leaderboard(counts, fit, progress=progress)
+        result: dict[str, Any] = dict(board)
         if options["online_elo"]:
             if battles is None:
                 raise CommandError("--online-elo needs per-battle input in vote order")

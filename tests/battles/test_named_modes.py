@@ -196,3 +196,22 @@ def test_the_forms_work_without_javascript_and_keep_bad_input(
     battle = Battle.objects.get()
     assert battle.mode == BattleMode.DIRECT and battle.contender_a == named["bravo"]
     assert started["Location"] == f"/battles/{battle.id}/"
+
+
+def test_operators_see_side_by_side_votes_as_not_counted(
+    admin_client: Client, named: dict[str, Contender]
+) -> None:
+    from tests.ratings.helpers import vote
+
+    blind = vote(named["alpha"], named["bravo"], "a")
+    shown = Battle.objects.create(
+        voter="v", mode=BattleMode.SIDE_BY_SIDE, status="voted",
+        contender_a=named["alpha"], contender_b=named["bravo"],
+    )  # fmt: skip
+    Vote.for_battle(shown, "b", "v").save()
+
+    counted = admin_client.get("/admin/battles/vote/?excluded=no").content.decode()
+    excluded = admin_client.get("/admin/battles/vote/?excluded=yes").content.decode()
+
+    assert str(blind.battle_id) in counted and str(shown.id) not in counted
+    assert str(shown.id) in excluded and "Side-by-side: names were shown" in excluded

@@ -4,9 +4,12 @@ The old answers stay, marked, and count for nothing: not in the vote's categorie
 in its leak check, not in its style features, not in the models' own conversations.
 """
 
+import json
 import re
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.test.utils import override_settings
 
@@ -197,3 +200,23 @@ def test_the_form_regenerates_without_javascript(secret_contenders: list[Contend
     after = client.get(battle_url).content.decode()
     assert after.count('class="turn superseded"') == 1
     assert "Earlier answers — regenerated, not counted" in after
+
+
+def test_exports_carry_only_the_regenerated_answers(
+    voter_client: VoterClient, secret_contenders: list[Contender], tmp_path: Path
+) -> None:
+    for contender in secret_contenders:
+        contender.reveal()
+    battle_id = _ready_battle(voter_client)
+    Completion.objects.filter(turn__battle_id=battle_id).update(text="superseded words")
+    voter_client.post(f"/api/battles/{battle_id}/regenerate", {"pair": "same"})
+    generate(battle_id)
+    voter_client.post(f"/api/battles/{battle_id}/vote", {"outcome": "a"})
+    path = tmp_path / "votes.jsonl"
+
+    call_command("export_battles", "--output", str(path), "--conversations")
+
+    (record,) = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [m["role"] for m in record["conversation_a"]] == ["user", "assistant"]
+    assert "superseded words" not in path.read_text()
+    assert record["turn"] == 1

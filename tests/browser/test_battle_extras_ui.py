@@ -5,7 +5,6 @@ browser context at each viewport and leaves screenshots in test-artifacts/.
 """
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -89,7 +89,7 @@ def start_named_battle(
     """A side-by-side (two picked models, sides in the order picked) or a direct chat
     (one model, side a only); names shown from the start, so never counted in ratings."""
     check_prompt(prompt)
-    wanted = {BattleMode.SIDE_BY_SIDE: 2, BattleMode.DIRECT: 1}.get(BattleMode(mode))
+    wanted = {BattleMode.SIDE_BY_SIDE.value: 2, BattleMode.DIRECT.value: 1}.get(mode)
     if wanted is None:
         raise BadRequest("Choose side-by-side or direct chat.")
     ids = list(contender_ids)
@@ -275,7 +275,7 @@ def get_battle(*, battle_id: UUID, voter: str) -> Battle:
     return _own_battle(battle_id, voter, lock=False)
 
 
-def _battle_rows() -> "QuerySet[Battle]":
+def _battle_rows() -> QuerySet[Battle]:
     """Battles with their contenders, share, and turns (in order) with completions (a, b)."""
     return Battle.objects.select_related("contender_a", "contender_b", "share").prefetch_related(
         Prefetch(

@@ -116,7 +116,7 @@ def regenerate(
     Returns the battle that now generates: this one (``same``) or a new one (``new``).
     """
     battle = actions.regenerate(battle_id=battle_id, voter=get_voter(request), pair=payload.pair)
-    return Status(201, battle_dict(actions.get_battle(battle_id=battle.id, voter=battle.voter)))
+    return Status(201, battle_dict(battle))
 
 
 @router.post("/battles/{battle_id}/share", response={201: ShareOut, **ERRORS})

@@ -6,11 +6,11 @@ Battles are evidence for the ratings: the admin shows them but does not edit the
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from battles.models import Battle, BattleCategory, Completion, Turn, Vote
+from battles.models import Battle, BattleCategory, BattleMode, Completion, Turn, Vote
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,8 +35,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TurnInline(ReadOnlyInline):
     model = Turn
-    fields = ("index", "prompt", "answers")
-    readonly_fields = ("index", "prompt", "answers")
+    fields = ("index", "prompt", "superseded", "answers")
+    readonly_fields = ("index", "prompt", "superseded", "answers")
 
     @admin.display(description="Answers (side, contender, status, error, text)")
     def answers(self, turn: Turn) -> str:
@@ -66,18 +66,22 @@ class ExcludedFilter(admin.SimpleListFilter):
         return [("yes", "Excluded"), ("no", "Counted")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        field = "excluded_reason" if queryset.model is Battle else "battle__excluded_reason"
+        # A named mode's vote is never counted, excluded reason or not.
+        prefix = "" if queryset.model is Battle else "battle__"
+        counted = Q(**{f"{prefix}excluded_reason": "", f"{prefix}mode": BattleMode.ARENA})
         if self.value() == "yes":
-            return queryset.exclude(**{field: ""})
+            return queryset.exclude(counted)
         if self.value() == "no":
-            return queryset.filter(**{field: ""})
+            return queryset.filter(counted)
         return queryset
 
 
 @admin.register(Battle)
 class BattleAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "status", "contender_a", "contender_b", "excluded_reason"]
-    list_filter = ["status", ExcludedFilter, "excluded_reason", "created_at"]
+    list_display = [
+        "id", "created_at", "mode", "status", "contender_a", "contender_b", "excluded_reason",
+    ]  # fmt: skip
+    list_filter = ["mode", "status", ExcludedFilter, "excluded_reason", "created_at"]
     search_fields = ["id", "voter", "contender_a__codename", "contender_b__codename"]
     list_select_related = ["contender_a", "contender_b"]
     date_hierarchy = "created_at"
@@ -103,4 +107,8 @@ class VoteAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Excluded because")
     def excluded(self, vote: Vote) -> str:
-        return vote.battle.excluded_reason or format_html("<i>{}</i>", "counted")
+        if vote.battle.excluded_reason:
+            return vote.battle.excluded_reason
+        if not vote.battle.is_blind:
+            return f"{vote.battle.get_mode_display()}: names were shown"
+        return format_html("<i>{}</i>", "counted")

@@ -14,8 +14,22 @@ from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
 from battles import actions, events
-from battles.presenters import battle_dict, reveal_dict
-from battles.schemas import BattleOut, ErrorOut, PromptIn, RevealOut, SessionOut, VoteIn
+from battles.models import BattleMode
+from battles.presenters import battle_dict, reveal_dict, share_dict, shared_battle_dict
+from battles.schemas import (
+    BattleOut,
+    DirectChatIn,
+    ErrorOut,
+    NamedModelOut,
+    PromptIn,
+    RegenerateIn,
+    RevealOut,
+    SessionOut,
+    SharedBattleOut,
+    ShareOut,
+    SideBySideIn,
+    VoteIn,
+)
 from battles.voters import get_voter, ip_hash
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -91,3 +105,70 @@ def vote(request: HttpRequest, battle_id: UUID, payload: VoteIn) -> dict[str, An
     """Vote once, after both answers finished; reveals who was who."""
     cast = actions.cast_vote(battle_id=battle_id, voter=get_voter(request), outcome=payload.outcome)
     return reveal_dict(cast.battle)
+
+
+@router.post("/battles/{battle_id}/regenerate", response={201: BattleOut, **ERRORS})
+def regenerate(
+    request: HttpRequest, battle_id: UUID, payload: RegenerateIn
+) -> Status[dict[str, Any]]:
+    """Before the vote: new answers to the latest prompt; the old ones are kept, not counted.
+
+    Returns the battle that now generates: this one (``same``) or a new one (``new``).
+    """
+    battle = actions.regenerate(battle_id=battle_id, voter=get_voter(request), pair=payload.pair)
+    return Status(201, battle_dict(battle))
+
+
+@router.post("/battles/{battle_id}/share", response={201: ShareOut, **ERRORS})
+def share(request: HttpRequest, battle_id: UUID) -> Status[dict[str, str]]:
+    """After the vote: a public read-only link to the battle (409 before the vote)."""
+    shared_battle = actions.share_battle(battle_id=battle_id, voter=get_voter(request))
+    return Status(201, share_dict(shared_battle))
+
+
+@router.delete("/battles/{battle_id}/share", response={204: None, **ERRORS})
+def unshare(request: HttpRequest, battle_id: UUID) -> Status[None]:
+    """Delete the public link; it answers 404 from now on."""
+    actions.unshare_battle(battle_id=battle_id, voter=get_voter(request))
+    return Status(204, None)
+
+
+@router.get("/shared/{token}", auth=None, response={200: SharedBattleOut, **ERRORS})
+def shared(request: HttpRequest, token: str) -> dict[str, Any]:
+    """A shared battle, as anyone with its link sees it."""
+    return shared_battle_dict(actions.get_shared_battle(token=token))
+
+
+@router.get("/models", auth=None, response=list[NamedModelOut])
+def models(request: HttpRequest) -> list[dict[str, Any]]:
+    """The models a voter may pick by name (side-by-side, direct chat): revealed ones only."""
+    return [
+        {"id": c.id, "name": c.public_name, "organisation": c.organisation}
+        for c in actions.named_contenders()
+    ]
+
+
+@router.post("/side-by-side", response={201: BattleOut, **ERRORS})
+def create_side_by_side(request: HttpRequest, payload: SideBySideIn) -> Status[dict[str, Any]]:
+    """Two models you choose, names shown; the vote is stored but never counted."""
+    battle = actions.start_named_battle(
+        voter=get_voter(request),
+        ip_hash=ip_hash(request),
+        prompt=payload.prompt,
+        mode=BattleMode.SIDE_BY_SIDE,
+        contender_ids=[payload.model_a, payload.model_b],
+    )
+    return Status(201, battle_dict(battle))
+
+
+@router.post("/direct", response={201: BattleOut, **ERRORS})
+def create_direct_chat(request: HttpRequest, payload: DirectChatIn) -> Status[dict[str, Any]]:
+    """A chat with one model you choose; no vote."""
+    battle = actions.start_named_battle(
+        voter=get_voter(request),
+        ip_hash=ip_hash(request),
+        prompt=payload.prompt,
+        mode=BattleMode.DIRECT,
+        contender_ids=[payload.model],
+    )
+    return Status(201, battle_dict(battle))

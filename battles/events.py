@@ -68,7 +68,8 @@ class BattleEventStream:
     ):
         self.turn_index = turn_index
         self.completions = completions
-        self.cursors = dict(cursors)
+        # A side without a completion (a direct chat has only a) counts as ended.
+        self.cursors = {side: cursors[side] if side in completions else ENDED for side in SIDES}
         self.keys = {stream_key(c.id): side for side, c in completions.items()}
         self.open = {side for side in SIDES if self.cursors[side] != ENDED}
 

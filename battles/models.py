@@ -23,6 +23,18 @@ class BattleStatus(models.TextChoices):
     ABANDONED = "abandoned", "Abandoned"
 
 
+class BattleMode(models.TextChoices):
+    """The blind arena, or a named mode whose names are shown from the start.
+
+    Only ``arena`` votes enter the ratings: a voter who knows the names is not blind.
+    """
+
+    ARENA = "arena", "Blind arena"
+    SIDE_BY_SIDE = "side_by_side", "Side-by-side"
+    # One model, side a only; no vote. Its one contender fills both contender fields.
+    DIRECT = "direct", "Direct chat"
+
+
 class Outcome(models.TextChoices):
     A = "a", "A is better"
     B = "b", "B is better"
@@ -42,6 +54,17 @@ class Battle(models.Model):
     status = models.CharField(
         max_length=20, choices=BattleStatus.choices, default=BattleStatus.GENERATING
     )
+    # The database default keeps raw inserts (imports, benchmarks) in the blind arena.
+    mode = models.CharField(
+        max_length=20,
+        choices=BattleMode.choices,
+        default=BattleMode.ARENA,
+        db_default=BattleMode.ARENA,
+    )
+    # "New pair": the unvoted battle this one replaced (which was abandoned for it).
+    regenerated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="regenerations"
+    )
     # Why the vote is kept out of the ratings (identity leak, failed generation, ...).
     excluded_reason = models.CharField(max_length=200, blank=True)
     # Set for votes loaded by `import_battles`: the source's own battle id, for idempotency.
@@ -58,7 +81,8 @@ class Battle(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(contender_a=models.F("contender_b")),
+                condition=~models.Q(contender_a=models.F("contender_b"))
+                | models.Q(mode=BattleMode.DIRECT),
                 name="battle_distinct_contenders",
             ),
             models.UniqueConstraint(
@@ -79,7 +103,21 @@ class Battle(models.Model):
     @property
     def counts_for_ratings(self) -> bool:
         """Whether this battle's vote enters the ratings (``counted`` on its vote rows)."""
-        return self.status == BattleStatus.VOTED and not self.excluded_reason
+        return (
+            self.status == BattleStatus.VOTED
+            and not self.excluded_reason
+            and self.mode == BattleMode.ARENA
+        )
+
+    @property
+    def is_blind(self) -> bool:
+        """Whether names stay hidden until the vote (the arena), or are shown from the start."""
+        return self.mode == BattleMode.ARENA
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides that answer: both, or only ``a`` in a direct chat."""
+        return (Side.A,) if self.mode == BattleMode.DIRECT else (Side.A, Side.B)
 
     @property
     def rating_weight(self) -> float:
@@ -130,6 +168,9 @@ class Turn(models.Model):
     battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="turns")
     index = models.PositiveIntegerField()
     prompt = models.TextField()
+    # Regenerated: a later turn answers the same prompt again. Kept for the record, never
+    # part of the conversation, the vote's categories, leak checks or style features.
+    superseded = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -223,11 +264,17 @@ class Completion(models.Model):
         earlier = {
             c.turn_id: c.text
             for c in Completion.objects.filter(
-                turn__battle_id=turn.battle_id, turn__index__lt=turn.index, side=self.side
+                turn__battle_id=turn.battle_id,
+                turn__index__lt=turn.index,
+                turn__superseded=False,
+                side=self.side,
             )
         }
         messages: list[Message] = []
-        for previous in Turn.objects.filter(battle_id=turn.battle_id, index__lt=turn.index):
+        earlier_turns = Turn.objects.filter(
+            battle_id=turn.battle_id, index__lt=turn.index, superseded=False
+        )
+        for previous in earlier_turns:
             messages.append(Message("user", previous.prompt))
             messages.append(Message("assistant", earlier.get(previous.pk, "")))
         messages.append(Message("user", turn.prompt))
@@ -335,3 +382,15 @@ class BattleCategory(models.Model):
             counted=vote.counted,
             weight=vote.weight,
         )
+
+
+class SharedBattle(models.Model):
+    """A voted battle's public, read-only link; deleting the row ends the link."""
+
+    # secrets.token_urlsafe: unguessable, so the link is the only way in.
+    token = models.CharField(max_length=64, unique=True)
+    battle = models.OneToOneField(Battle, on_delete=models.CASCADE, related_name="share")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"share of {self.battle_id}"

@@ -14,6 +14,33 @@ class PromptIn(Schema):
     prompt: str = Field(description="What to ask both models.")
 
 
+class SideBySideIn(PromptIn):
+    model_a: int = Field(description="Id of the model on side a (from GET /api/models).")
+    model_b: int = Field(description="Id of the model on side b, another one.")
+
+
+class DirectChatIn(PromptIn):
+    model: int = Field(description="Id of the model to chat with (from GET /api/models).")
+
+
+class RegenerateIn(Schema):
+    pair: Literal["same", "new"] = Field(
+        description="same: new answers from the same two models (sides kept); new: a new "
+        "battle with a new pair, asked the latest prompt (blind arena only)."
+    )
+
+
+class NamedModelOut(Schema):
+    id: int
+    name: str
+    organisation: str
+
+
+class ShareOut(Schema):
+    token: str
+    url: str = Field(description="The public read-only page of the battle.")
+
+
 class VoteIn(Schema):
     outcome: Literal["a", "b", "tie", "bothbad"]
 
@@ -36,6 +63,9 @@ class ReasoningOut(Schema):
 
 class TurnOut(Schema):
     prompt: str
+    superseded: bool = Field(
+        description="Regenerated: answered again by a later turn; never counted."
+    )
     a: CompletionOut
     b: CompletionOut
     reasoning: ReasoningOut | None = Field(
@@ -57,8 +87,28 @@ class BattleReveal(RevealOut):
     outcome: str
 
 
+BattleMode = Literal["arena", "side_by_side", "direct"]
+
+
 class BattleOut(Schema):
     id: str
+    mode: BattleMode = Field(description="arena (blind) or a named mode (never counted).")
     status: Literal["generating", "ready", "voted", "failed", "abandoned"]
     turns: list[TurnOut]
+    names: RevealOut | None = Field(
+        description="The models, from the start in a named mode; null in the blind arena "
+        "(see reveal). A direct chat has only side a."
+    )
     reveal: BattleReveal | None
+    share: ShareOut | None = Field(description="The public link, once the voter made one.")
+    replaced_by: str | None = Field(
+        description="The battle that replaced this one (regenerated with a new pair)."
+    )
+
+
+class SharedBattleOut(Schema):
+    mode: BattleMode
+    turns: list[TurnOut]
+    reveal: BattleReveal = Field(
+        description="Who was who; an unrevealed model's name is empty (revealed false)."
+    )

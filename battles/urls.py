@@ -9,4 +9,10 @@ urlpatterns: list[URLPattern] = [
     path("battles/<uuid:battle_id>/", views.battle_page, name="battle"),
     path("battles/<uuid:battle_id>/turns/", views.follow_up, name="follow_up"),
     path("battles/<uuid:battle_id>/vote/", views.vote, name="vote"),
+    path("battles/<uuid:battle_id>/regenerate/", views.regenerate, name="regenerate"),
+    path("battles/<uuid:battle_id>/share/", views.share, name="share"),
+    path("battles/<uuid:battle_id>/share/delete/", views.unshare, name="unshare"),
+    path("shared/<str:token>/", views.shared_page, name="shared"),
+    path("side-by-side/", views.side_by_side, name="side_by_side"),
+    path("direct/", views.direct_chat, name="direct"),
 ]

@@ -1,4 +1,5 @@
-"""Pages (home, battle) with plain-form fallbacks; the live stream is ``battles.events``."""
+"""Pages (home, battle, named modes, shared battles) with plain-form fallbacks; the live
+stream is ``battles.events``."""
 
 from typing import Any
 from uuid import UUID
@@ -10,8 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from arena.errors import ArenaError
 from battles import actions
-from battles.models import Outcome
-from battles.presenters import battle_dict
+from battles.models import BattleMode, Outcome
+from battles.presenters import battle_dict, shared_battle_dict
 from battles.voters import get_voter, ip_hash
 
 # --- Pages ------------------------------------------------------------------------------
@@ -60,6 +61,94 @@ def vote(request: HttpRequest, battle_id: UUID) -> HttpResponse:
     except ArenaError as exc:
         return _rerender_battle(request, battle_id, exc)
     return redirect("battles:battle", battle_id=battle_id)
+
+
+@require_POST
+def regenerate(request: HttpRequest, battle_id: UUID) -> HttpResponse:
+    pair = request.POST.get("pair", "")
+    try:
+        battle = actions.regenerate(battle_id=battle_id, voter=get_voter(request), pair=pair)
+    except ArenaError as exc:
+        return _rerender_battle(request, battle_id, exc)
+    return redirect("battles:battle", battle_id=battle.id)
+
+
+@require_POST
+def share(request: HttpRequest, battle_id: UUID) -> HttpResponse:
+    try:
+        actions.share_battle(battle_id=battle_id, voter=get_voter(request))
+    except ArenaError as exc:
+        return _rerender_battle(request, battle_id, exc)
+    return redirect("battles:battle", battle_id=battle_id)
+
+
+@require_POST
+def unshare(request: HttpRequest, battle_id: UUID) -> HttpResponse:
+    try:
+        actions.unshare_battle(battle_id=battle_id, voter=get_voter(request))
+    except ArenaError as exc:
+        return _rerender_battle(request, battle_id, exc)
+    return redirect("battles:battle", battle_id=battle_id)
+
+
+def shared_page(request: HttpRequest, token: str) -> HttpResponse:
+    """A shared battle, read-only, for anyone with the link: no session is started."""
+    try:
+        battle = shared_battle_dict(actions.get_shared_battle(token=token))
+        response = render(request, "battles/shared.html", {"battle": battle})
+    except ArenaError as exc:
+        response = render(
+            request, "battles/error.html", {"message": exc.message, "noindex": True},
+            status=exc.status,
+        )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def side_by_side(request: HttpRequest) -> HttpResponse:
+    """Two models the voter picks by name; the form posts here."""
+    return _named_mode(request, BattleMode.SIDE_BY_SIDE, ["model_a", "model_b"])
+
+
+@require_http_methods(["GET", "POST"])
+def direct_chat(request: HttpRequest) -> HttpResponse:
+    """One model the voter picks by name; the form posts here."""
+    return _named_mode(request, BattleMode.DIRECT, ["model"])
+
+
+def _named_mode(request: HttpRequest, mode: BattleMode, fields: list[str]) -> HttpResponse:
+    context: dict[str, Any] = {
+        "mode": mode,
+        "fields": fields,
+        "models": list(actions.named_contenders()),
+        "max_chars": settings.ARENA_MAX_PROMPT_CHARS,
+        "prompt": "",
+        "chosen": {},
+        "error": "",
+    }
+    if request.method == "GET":
+        return render(request, "battles/named.html", context)
+    prompt = request.POST.get("prompt", "")
+    chosen = {field: request.POST.get(field, "") for field in fields}
+    try:
+        ids = [int(value) for value in chosen.values()]
+    except ValueError:
+        ids = []
+    try:
+        if len(ids) != len(fields):
+            raise ArenaError(actions.PICK_MESSAGE)
+        battle = actions.start_named_battle(
+            voter=get_voter(request),
+            ip_hash=ip_hash(request),
+            prompt=prompt,
+            mode=mode,
+            contender_ids=ids,
+        )
+    except ArenaError as exc:
+        context.update(prompt=prompt, chosen=chosen, error=exc.message)
+        return render(request, "battles/named.html", context, status=exc.status)
+    return redirect("battles:battle", battle_id=battle.id)
 
 
 def _render_home(

@@ -216,7 +216,8 @@ def style_query(tags: list[str]) -> tuple[str, list[Any]]:
     """SQL and parameters of the one query behind :func:`style_battles`.
 
     One row per counted vote with completions: sides, outcome, how many completions lack
-    features and how many each side has, the eight style sums over its completions, and
+    features and how many each side has, the eight style sums over its completions (not
+    those of regenerated, superseded turns), and
     its category tags as bit masks (bit ``k`` of mask ``m`` is
     ``tags[62 m + k]``). Completions are summed per battle first (the live battles
     only: imported ones have no completions and cost nothing), then joined to their
@@ -260,7 +261,8 @@ def style_query(tags: list[str]) -> tuple[str, list[Any]]:
         f"s.n_missing, s.n_a, s.n_b, {style_columns}"
         + "".join(f", {mask}" for mask in masks)
         + f" FROM (SELECT t.battle_id, {', '.join(sums)} FROM {completion} c "
-        f"JOIN {turn} t ON t.id = c.turn_id GROUP BY t.battle_id) s "
+        f"JOIN {turn} t ON t.id = c.turn_id WHERE NOT t.{q('superseded')} "
+        "GROUP BY t.battle_id) s "
         f"JOIN {vote} v ON v.battle_id = s.battle_id WHERE v.counted"
     )
     # In the order of the placeholders: outcome codes and masks in the SELECT, then sums.

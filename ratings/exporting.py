@@ -165,7 +165,9 @@ def _tags(battle_ids: list[Any]) -> dict[Any, set[str]]:
 
 def _turns(battle_ids: list[Any], *, with_text: bool) -> dict[Any, list[_Turn]]:
     found: dict[Any, list[_Turn]] = defaultdict(list)
-    turns = Turn.objects.filter(battle_id__in=battle_ids).order_by("battle_id", "index")
+    turns = Turn.objects.filter(battle_id__in=battle_ids, superseded=False).order_by(
+        "battle_id", "index"
+    )
     by_id: dict[int, _Turn] = {}
     for turn_id, battle_id, prompt in turns.values_list("id", "battle_id", "prompt"):
         turn = _Turn(prompt=prompt, answers={})
@@ -188,7 +190,7 @@ def _style(battle_ids: list[Any]) -> dict[Any, tuple[int, ...]]:
         for name in STYLE_FIELDS
     }
     rows = (
-        Turn.objects.filter(battle_id__in=battle_ids)
+        Turn.objects.filter(battle_id__in=battle_ids, superseded=False)
         .values("battle_id")
         .annotate(**sums)
         .order_by()

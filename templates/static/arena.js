@@ -62,6 +62,9 @@
     const voteForm = document.getElementById("vote-form");
     const followForm = document.getElementById("followup-form");
     const error = document.getElementById("battle-error");
+    const regenForm = document.getElementById("regenerate-form");
+    // Both sides, or only "a" in a direct chat.
+    const SIDES = (root.dataset.sides || "a b").split(" ");
     let source = null;
 
     const latestTurn = () => turns.lastElementChild;
@@ -94,8 +97,9 @@
       document.getElementById("vote-hint").textContent = ready
         ? "Both answers are complete. Your vote is final."
         : "Voting opens when both answers are complete.";
-      voteForm.hidden = over;
+      voteForm.hidden = over || SIDES.length === 1;
       followForm.hidden = over;
+      regenForm.hidden = !(ready || battle.status === "failed");
       followForm.querySelector("button").disabled = !ready;
       document.getElementById("failed").hidden = battle.status !== "failed";
       if (battle.reveal) {
@@ -126,7 +130,7 @@
         if (!el || !turn.reasoning) return;
         for (const side of ["a", "b"]) {
           const card = answer(el, side);
-          if (!turn.reasoning[side] || card.querySelector(".trace")) continue;
+          if (!card || !turn.reasoning[side] || card.querySelector(".trace")) continue;
           const details = document.createElement("details");
           details.className = "trace";
           const summary = document.createElement("summary");
@@ -167,7 +171,7 @@
       if (!response.ok) { showError(error, battle.detail || "Could not load the battle."); return; }
       showError(error, "");
       const turn = battle.turns[battle.turns.length - 1];
-      for (const side of ["a", "b"]) showCompletion(answer(latestTurn(), side), turn[side]);
+      for (const side of SIDES) showCompletion(answer(latestTurn(), side), turn[side]);
       setControls(battle);
       if (battle.status === "generating" && !source) window.setTimeout(listen, 1000);
     }
@@ -175,7 +179,7 @@
     // One EventSource carries both sides of the latest turn; it resumes by Last-Event-ID.
     function listen() {
       const turn = latestTurn();
-      for (const side of ["a", "b"]) answer(turn, side).querySelector(".answer-body").textContent = "";
+      for (const side of SIDES) answer(turn, side).querySelector(".answer-body").textContent = "";
       source = new EventSource(api + "/events");
       source.addEventListener("delta", (event) => {
         const data = JSON.parse(event.data);
@@ -241,6 +245,22 @@
       } catch (err) {
         showError(error, err.message);
         followForm.querySelector("button").disabled = false;
+      }
+    });
+
+    // Regenerate: the server keeps the old answers (marked) and says which battle now
+    // generates (this one, or the new pair's); its page streams them.
+    regenForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const pair = event.submitter && event.submitter.value;
+      regenForm.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      showError(error, "");
+      try {
+        const battle = await postJSON(api + "/regenerate", { pair: pair }, csrfToken(regenForm));
+        window.location.assign("/battles/" + battle.id + "/");
+      } catch (err) {
+        showError(error, err.message);
+        regenForm.querySelectorAll("button").forEach((b) => { b.disabled = false; });
       }
     });
 

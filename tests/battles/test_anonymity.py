@@ -184,3 +184,53 @@ def test_reasoning_traces_reach_the_voter_only_after_the_vote(
     for contender in contenders:
         assert contender.provider_model in page
     assert Battle.objects.get(pk=battle_id).excluded_reason == ""
+
+
+def test_regenerate_share_and_named_modes_reveal_nothing_before_the_vote(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    # given a blind battle of two unrevealed models, driven up to the vote
+    record = Recorder()
+    secrets = identity_strings(secret_contenders)
+    battle_id = _drive_battle_until_vote(voter_client, record)
+
+    # when the voter tries to share it, regenerates it both ways, and opens the named modes
+    early_share = record.add("share", voter_client.post(f"/api/battles/{battle_id}/share", {}))
+    same = record.add(
+        "regenerate same",
+        voter_client.post(f"/api/battles/{battle_id}/regenerate", {"pair": "same"}),
+    )
+    generate(battle_id)
+    events = read_stream(voter_client.http.cookies, f"/api/battles/{battle_id}/events")
+    record.add_stream("events regenerated", events)
+    record.add("page regenerated", voter_client.get(f"/battles/{battle_id}/"))
+    new = record.add(
+        "regenerate new",
+        voter_client.post(f"/api/battles/{battle_id}/regenerate", {"pair": "new"}),
+    )
+    fresh_id = new.json()["id"]
+    generate(fresh_id)
+    record.add("old page", voter_client.get(f"/battles/{battle_id}/"))
+    record.add("new page", voter_client.get(f"/battles/{fresh_id}/"))
+    record.add("poll new", voter_client.get(f"/api/battles/{fresh_id}"))
+    for named_page in ("/side-by-side/", "/direct/", "/api/models"):
+        record.add(named_page, voter_client.get(named_page))
+    refused = record.add(
+        "pick unrevealed",
+        voter_client.post("/api/direct", {"prompt": "Hi", "model": secret_contenders[0].id}),
+    )
+
+    # then nothing sent names a model, no link exists, and the unrevealed pick is refused
+    assert early_share.status_code == 409 and same.status_code == 201
+    assert refused.status_code == 400
+    assert record.leaks(secrets) == []
+    assert "/shared/" not in "\n".join(text for _, text in record.seen)
+
+    # and after the vote the public link names no unrevealed model (its voter sees them)
+    voter_client.post(f"/api/battles/{fresh_id}/vote", {"outcome": "tie"})
+    share = voter_client.post(f"/api/battles/{fresh_id}/share", {}).json()
+    public = Recorder()
+    public.add("shared page", Client().get(share["url"]))
+    public.add("shared api", Client().get(f"/api/shared/{share['token']}"))
+    assert public.leaks(secrets) == []
+    assert "zanzibar-owl" in voter_client.get(f"/battles/{fresh_id}/").content.decode()

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from battles import views
+from battles import operator_views, views
 
 app_name = "battles"
 
@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern] = [
     path("battles/<uuid:battle_id>/", views.battle_page, name="battle"),
     path("battles/<uuid:battle_id>/turns/", views.follow_up, name="follow_up"),
     path("battles/<uuid:battle_id>/vote/", views.vote, name="vote"),
+    path("operator/exclusions/", operator_views.exclusions, name="exclusions"),
 ]

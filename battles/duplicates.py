@@ -14,13 +14,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from battles.models import Battle, BattleStatus, DuplicateCap
+from battles.exclusions import kind_q
+from battles.models import Battle, BattleStatus, DuplicateCap, Turn
 
 MIN_CAP = 25
 PERCENTILE = 99.9
-REASON = "duplicate cap"
+REASON = "duplicate cap"  # the prefix of battles.exclusions' duplicate_cap kind
 
 
 def normalise_prompt(prompt: str) -> str:
@@ -112,3 +114,48 @@ def refresh_duplicate_cap() -> CapRefresh:
         },
     )
     return result
+
+
+@dataclass(frozen=True)
+class PromptStats:
+    prompt_hash: str
+    votes: int
+    counted: int
+    capped: int
+    sample: str
+
+
+def top_prompts(limit: int = 20, sample_chars: int = 60) -> list[PromptStats]:
+    """The most-voted prompts: votes, counted, capped, and the start of one of them."""
+    groups = (
+        Battle.objects.filter(status=BattleStatus.VOTED)
+        .exclude(prompt_hash="")
+        .values("prompt_hash")
+        .annotate(
+            votes=Count("id"),
+            counted=Count("id", filter=Q(excluded_reason="")),
+            capped=Count("id", filter=kind_q("duplicate_cap")),
+        )
+        .order_by("-votes", "prompt_hash")[:limit]
+    )
+    found = []
+    for group in groups:
+        sample = (
+            Turn.objects.filter(battle__prompt_hash=group["prompt_hash"], index=0)
+            .values_list("prompt", flat=True)
+            .first()
+        ) or ""
+        text = " ".join(sample.split())
+        if len(text) > sample_chars:
+            text = text[: sample_chars - 1] + "…"
+        found.append(
+            PromptStats(
+                group["prompt_hash"], group["votes"], group["counted"], group["capped"], text
+            )
+        )
+    return found
+
+
+def capped_votes() -> int:
+    """All votes excluded by the duplicate cap (the small excluded-battles index)."""
+    return Battle.objects.filter(kind_q("duplicate_cap"), status=BattleStatus.VOTED).count()

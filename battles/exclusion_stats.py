@@ -35,14 +35,14 @@ class ExclusionCounts:
 
 
 def _excluded_battles() -> QuerySet[Battle]:
-    rows = Battle.objects.filter(status=BattleStatus.VOTED).exclude(excluded_reason="")
-    return rows.annotate(kind=exclusion_kind_expression()).order_by()
+    return Battle.objects.filter(status=BattleStatus.VOTED).exclude(excluded_reason="").order_by()
 
 
 def exclusion_totals() -> ExclusionCounts:
     """All votes: counted, and excluded by kind."""
     totals = ExclusionCounts(counted=Vote.objects.filter(counted=True).count())
-    for row in _excluded_battles().values("kind").annotate(n=Count("id")):
+    excluded = _excluded_battles().annotate(kind=exclusion_kind_expression())
+    for row in excluded.values("kind").annotate(n=Count("id")):
         if row["kind"] != COUNTED:
             totals.excluded[row["kind"]] += row["n"]
     return totals
@@ -55,7 +55,8 @@ def exclusions_by_contender() -> dict[int, ExclusionCounts]:
     for side in ("contender_a", "contender_b"):
         for row in counted.values(side).annotate(n=Count("id")):
             by_contender.setdefault(row[side], ExclusionCounts()).counted += row["n"]
-        for row in _excluded_battles().values(side, "kind").annotate(n=Count("id")):
+        excluded = _excluded_battles().annotate(kind=exclusion_kind_expression())
+        for row in excluded.values(side, "kind").annotate(n=Count("id")):
             if row["kind"] != COUNTED:
                 entry = by_contender.setdefault(row[side], ExclusionCounts())
                 entry.excluded[row["kind"]] += row["n"]

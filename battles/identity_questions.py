@@ -31,7 +31,7 @@ _PATTERNS = (
     rf"\bwhat\s+(?:are|r)\s+(?:you|u)\b{_END}",
     rf"\bwho\s+you\s+(?:are|really\s+are)\b{_END}",
     rf"\bwho\s+(?:\w+\s+)?{_MAKE_EN}\s+(?:you|u)\b",
-    rf"\bwho\s+is\s+your\s+(?:creator|maker|developer|owner|author|company|parent\s+company)\b",
+    r"\bwho\s+is\s+your\s+(?:creator|maker|developer|owner|author|company|parent\s+company)\b",
     r"\bwhat(?:'s|’s|\s+is)\s+your\s+(?:real\s+|actual\s+|full\s+)?(?:name|model|version"
     r"|model\s+name|model\s+version|knowledge\s+cutoff)\b",
     r"\bwhat\s+(?:should\s+i\s+)?call\s+you\b",

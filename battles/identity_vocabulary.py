@@ -22,7 +22,7 @@ class Term:
 
     @property
     def key(self) -> str:
-        return self.family or self.text.casefold()
+        return self.family or self.text.lower()
 
 
 def _strong(*texts: str, family: str = "", case_sensitive: bool = False) -> list[Term]:
@@ -33,8 +33,8 @@ def _weak(*texts: str, family: str = "", case_sensitive: bool = True) -> list[Te
     return [Term(t, strong=False, family=family, case_sensitive=case_sensitive) for t in texts]
 
 
-def _versions(pattern: str, family: str) -> Term:
-    return Term(pattern, regex=True, family=family)
+def _versions(pattern: str, family: str, case_sensitive: bool = False) -> Term:
+    return Term(pattern, regex=True, family=family, case_sensitive=case_sensitive)
 
 
 # A version or size after a family name: "3", "3.5", "-4o", " 2 7B", "-8x7b".
@@ -88,7 +88,7 @@ VOCABULARY: tuple[Term, ...] = (
     _versions(r"Yi" + _V, "yi"),
     *_weak("Yi"),
     # Cohere
-    _versions(r"Command(?:[- ]R\+?|[- ]A|[- ]Light|[- ]Nightly)", "command"),
+    _versions(r"Command(?:[- ]R\+?|[- ]A|[- ]Light|[- ]Nightly)", "command", case_sensitive=True),
     *_weak("Cohere", "Command"),
     # Microsoft
     *_strong("Microsoft Copilot", "Bing Chat", "Orca 2"),
@@ -96,7 +96,7 @@ VOCABULARY: tuple[Term, ...] = (
     *_weak("Microsoft", "Copilot", "Phi", "Orca"),
     # Amazon
     *_strong("Amazon Nova", "Amazon Titan", "Amazon Bedrock"),
-    _versions(r"Nova[- ](?:Pro|Lite|Micro|Premier)", "nova"),
+    _versions(r"Nova[- ](?:Pro|Lite|Micro|Premier)", "nova", case_sensitive=True),
     *_weak("Amazon", "Nova", "Titan"),
     # Nvidia
     *_strong("Nemotron"),

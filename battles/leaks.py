@@ -92,9 +92,12 @@ class _Name:
     strong: bool
     case_sensitive: bool
     owners: frozenset[int] = frozenset()  # contenders it belongs to
+    exact: re.Pattern[str] | None = None  # a case-sensitive family's own pattern
 
     def written_so(self, found: str) -> bool:
-        return not self.case_sensitive or found == self.text
+        if not self.case_sensitive:
+            return True
+        return bool(self.exact.fullmatch(found)) if self.exact else found == self.text
 
 
 @dataclass(frozen=True)
@@ -145,30 +148,32 @@ class IdentityMatcher:
         spelled: dict[str, str] = {}
         self._families: list[tuple[re.Pattern[str], _Name]] = []
         for term in VOCABULARY:
-            name = _Name(term.text, term.key, term.strong, term.case_sensitive)
             if term.regex:
+                exact = re.compile(term.text) if term.case_sensitive else None
+                name = _Name(term.text, term.key, term.strong, term.case_sensitive, exact=exact)
                 self._families.append((re.compile(term.text, re.IGNORECASE), name))
             else:
-                literals.setdefault(term.text.casefold(), []).append(name)
+                name = _Name(term.text, term.key, term.strong, term.case_sensitive)
+                literals.setdefault(term.text.lower(), []).append(name)
         for names in contenders:
             for text in identity_terms(names):
-                owners.setdefault(text.casefold(), set()).add(names[0])
-                spelled.setdefault(text.casefold(), text)
+                owners.setdefault(text.lower(), set()).add(names[0])
+                spelled.setdefault(text.lower(), text)
         for folded, ids in owners.items():
             strong = _distinctive(spelled[folded])
             literals.setdefault(folded, []).append(
                 _Name(folded, folded, strong, False, frozenset(ids))
             )
         self._literals = literals
-        alternatives = [p.pattern for p, _ in self._families] + [
-            re.escape(t) for t in sorted(literals, key=lambda t: (-len(t), t))
-        ]
+        # The literals as one trie-shaped pattern: a long alternation of hundreds of
+        # names is tried name by name at every position; a trie reads each character once.
+        alternatives = [p.pattern for p, _ in self._families] + [_trie_pattern(literals)]
         self.pattern = re.compile(
             rf"(?<![{_WORD}])(?:" + "|".join(alternatives) + rf")(?![{_WORD}])", re.IGNORECASE
         )
 
     def _candidates(self, found: str) -> list[_Name]:
-        named = list(self._literals.get(found.casefold(), []))
+        named = list(self._literals.get(found.lower(), []))
         return named + [n for p, n in self._families if p.fullmatch(found)]
 
     def _family_of(self, found: str) -> set[str]:
@@ -207,6 +212,26 @@ class IdentityMatcher:
             if term:
                 found[side] = term
         return [Leak(side, found[side]) for side in sorted(found)]
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, longest first, factored by common prefixes."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return "(?:" + "|".join(branches) + (")?" if "" in node else ")")
+
+    return pattern(trie)
 
 
 def _introduces_itself(text: str, start: int, end: int) -> bool:

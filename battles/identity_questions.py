@@ -20,7 +20,7 @@ import re
 _END = r"(?=\s*(?:[?？!！.,;:。，、)]|$|\s(?:really|exactly|actually|anyway|then)\b))"
 _MAKE_EN = r"(?:made|make|created|create|built|build|trained|train|developed|develop|designed)"
 _FAMILIES = (
-    r"(?:chat\s*gpt|gpt[- ]?\d*o?|openai|claude|anthropic|gemini|bard|google|llama|meta|"
+    r"(?:chat\s*gpt|gpt[- ]?\d*o?|openai|claude|anthropic|gemini|bard|llama|"
     r"mistral|mixtral|grok|deepseek|qwen|tongyi|glm|kimi|ernie|copilot|phi|yi|nova|"
     r"command[- ]r|cohere|nemotron|jamba|reka|pi)"
 )

@@ -8,8 +8,9 @@ swayed it.
 What counts (the vocabulary is ``battles.identity_vocabulary``, plus every registered
 contender's codename, public name, organisation and provider model id):
 
-- a side's *own* contender's names, and every strong term ("ChatGPT", "Claude 3",
-  "llama-3-8b"), anywhere in an answer;
+- a side's *own* contender's names (unless the vocabulary knows them as ordinary words:
+  a contender of organisation "Google" may say "search on Google"), and every strong
+  term ("ChatGPT", "Claude 3", "llama-3-8b"), anywhere in an answer;
 - ordinary words that are also names ("Pi", "Gemini", "Claude" Monet, another contender's
   plain-word codename such as "caramel") only where the answer introduces itself with
   them: "I am …", "my name is …", "developed by …", "… model", in several languages;
@@ -195,7 +196,12 @@ class IdentityMatcher:
             candidates = [name for name in named if name.written_so(found)]
             if not candidates or any(name.key in prompt_keys for name in named):
                 continue
-            if any(contender_id in n.owners or n.strong for n in candidates):
+            if any(n.strong and not n.owners for n in candidates):
+                return found  # the vocabulary's unmistakable names
+            # A contender whose organisation is "Google" may still say "search on Google":
+            # a name the vocabulary knows as an ordinary word needs an introduction.
+            ordinary = any(not n.strong and not n.owners for n in named)
+            if not ordinary and any(n.strong or contender_id in n.owners for n in candidates):
                 return found
             if _introduces_itself(text, match.start(), match.end()):
                 return found

@@ -128,6 +128,13 @@ def test_own_contender_names_leak_in_any_case() -> None:
     assert leak("The big birds fly.", contender=HAZELNUT) == ""
 
 
+def test_an_own_name_that_is_an_ordinary_word_needs_an_introduction() -> None:
+    matcher = IdentityMatcher([(7, "gemstone", "Gemini", "Google", "gemini-pro")])
+    assert matcher.find_leak("Search for it on Google Maps.", 7, set()) == ""
+    assert matcher.find_leak("I was trained by Google.", 7, set()) == "Google"
+    assert matcher.find_leak("Ask gemstone anything.", 7, set()) == "gemstone"
+
+
 def test_other_contenders_plain_names_count_only_in_self_identification() -> None:
     assert leak("I am caramel, the best model.", contender=HAZELNUT) == "caramel"
     assert leak("Caramel is made by heating sugar.", contender=HAZELNUT) == ""

@@ -222,14 +222,14 @@ class IdentityMatcher:
 
 def _trie_pattern(words: Iterable[str]) -> str:
     """A regex matching exactly ``words``, longest first, factored by common prefixes."""
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    trie: dict[str, dict] = {}
     for word in words:
         node = trie
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def pattern(node: dict) -> str:  # type: ignore[type-arg]
+    def pattern(node: dict) -> str:
         branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
         if not branches:
             return ""

@@ -42,7 +42,7 @@ def exclusion_totals() -> ExclusionCounts:
     """All votes: counted, and excluded by kind."""
     totals = ExclusionCounts(counted=Vote.objects.filter(counted=True).count())
     excluded = _excluded_battles().annotate(kind=exclusion_kind_expression())
-    for row in excluded.values("kind").annotate(n=Count("id")):
+    for row in excluded.values("kind").annotate(n=Count("*")):
         if row["kind"] != COUNTED:
             totals.excluded[row["kind"]] += row["n"]
     return totals
@@ -53,10 +53,10 @@ def exclusions_by_contender() -> dict[int, ExclusionCounts]:
     by_contender: dict[int, ExclusionCounts] = {}
     counted = Vote.objects.filter(counted=True).order_by()
     for side in ("contender_a", "contender_b"):
-        for row in counted.values(side).annotate(n=Count("id")):
+        for row in counted.values(side).annotate(n=Count("*")):
             by_contender.setdefault(row[side], ExclusionCounts()).counted += row["n"]
         excluded = _excluded_battles().annotate(kind=exclusion_kind_expression())
-        for row in excluded.values(side, "kind").annotate(n=Count("id")):
+        for row in excluded.values(side, "kind").annotate(n=Count("*")):
             if row["kind"] != COUNTED:
                 entry = by_contender.setdefault(row[side], ExclusionCounts())
                 entry.excluded[row["kind"]] += row["n"]

@@ -11,7 +11,10 @@ Judgement calls (tests/battles/test_identity_questions.py holds the cases):
 - "what is your name" counts even inside a role-play prompt: we cannot tell a character
   from the model, and wrongly keeping a vote on an identity probe costs the leaderboard
   more than wrongly dropping one honest vote;
-- "are you ChatGPT?" style guesses count for every family of the identity vocabulary.
+- a quoted question counts too ("Translate 'Who are you?' into French"): the answers may
+  still introduce the models, and the text gives no reliable way to tell;
+- "are you ChatGPT?" style guesses count for the model families of the vocabulary (not
+  for vendors that are everyday words: "are you a Google user?").
 """
 
 import re

@@ -191,3 +191,13 @@ def test_reasoning_traces_reach_the_voter_only_after_the_vote(
     # The prompt ("Who made you?") is an identity question; the traces, which name the
     # models, are no leak: the voter could not see them before voting.
     assert Battle.objects.get(pk=battle_id).excluded_reason == "identity question"
+
+
+def test_the_operator_exclusions_page_is_closed_to_voters(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    # It names every contender by codename: staff only, a voter is sent to the login.
+    response = voter_client.get("/operator/exclusions/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert not any(s in response.content.decode() for s in identity_strings(secret_contenders))

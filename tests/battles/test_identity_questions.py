@@ -18,6 +18,7 @@ QUESTIONS = {
         "Are you ChatGPT?",
         "are you gpt-4 or claude?",
         "Please introduce yourself.",
+        "Translate 'Who are you?' into French.",  # quoted: counted (see the module)
     ],
     "spanish": [
         "¿Quién eres?",

@@ -20,7 +20,9 @@ from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.models import Contender, ContenderQuerySet
 from battles.categories import categorise
 from battles.dispatch import enqueue_generation
-from battles.leaks import leak_reason, leaking_sides
+from battles.duplicates import duplicate_reason, prompt_hash
+from battles.identity_questions import identity_question_reason
+from battles.leaks import leak_reason, matcher_for, registered_names
 from battles.models import (
     Battle,
     BattleCategory,
@@ -74,6 +76,7 @@ def start_battle(
             pair_probability=pair.probability,
             pairs_allowed=pair.pairs_allowed,
             regenerated_from=regenerated_from,
+            prompt_hash=prompt_hash(prompt),
         )
         _create_turn(battle, 0, prompt)
     return battle
@@ -222,7 +225,8 @@ def get_shared_battle(*, token: str) -> Battle:
 def cast_vote(*, battle_id: UUID, voter: str, outcome: str) -> Vote:
     """Record the one final vote; the battle becomes ``voted`` in the same transaction.
 
-    Categories are stored and identity leaks detected now, when the conversation is final.
+    Categories are stored and the exclusions decided now, when the conversation is final:
+    an identity question, an identity leak, or a prompt over the duplicate cap.
     """
     if outcome not in Outcome.values:
         raise BadRequest("Choose one of: a, b, tie, bothbad.")
@@ -262,7 +266,7 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
     # Status and reason first: the vote and its tags copy whether they count.
     battle.status = BattleStatus.VOTED
     if not battle.excluded_reason:
-        battle.excluded_reason = _leak_reason(battle, completions)
+        battle.excluded_reason = _exclusion_reason(battle, completions)
     vote = Vote.for_battle(battle, outcome, voter)
     vote.save()
     battle.save(update_fields=["status", "excluded_reason", "updated_at"])
@@ -324,11 +328,21 @@ def _create_turn(battle: Battle, index: int, prompt: str) -> Turn:
     return turn
 
 
-def _leak_reason(battle: Battle, completions: list[Completion]) -> str:
+def _exclusion_reason(battle: Battle, completions: list[Completion]) -> str:
+    """The first reason that applies, the voter's own doing first (they are told it)."""
+    prompts = [c.turn.prompt for c in completions if c.side == Side.A]
+    return (
+        identity_question_reason(prompts)
+        or _leak_reason(battle, prompts, completions)
+        or duplicate_reason(battle)
+    )
+
+
+def _leak_reason(battle: Battle, prompts: list[str], completions: list[Completion]) -> str:
     # Answers only: the voter saw no reasoning trace before voting, whatever it names.
     answers = [
-        (c.side, c.text, battle.contender(c.side))
+        (c.side, c.text, battle.contender(c.side).pk)
         for c in completions
         if c.status == CompletionStatus.DONE
     ]
-    return leak_reason(leaking_sides(answers))
+    return leak_reason(matcher_for(registered_names()).leaks(prompts, answers))

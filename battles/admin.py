@@ -10,7 +10,16 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from battles.models import Battle, BattleCategory, BattleMode, Completion, Turn, Vote
+from battles.exclusions import KIND_LABELS, exclusion_kind, kind_q
+from battles.models import (
+    Battle,
+    BattleCategory,
+    BattleMode,
+    BattleStatus,
+    Completion,
+    Turn,
+    Vote,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -76,16 +85,39 @@ class ExcludedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ExclusionKindFilter(admin.SimpleListFilter):
+    """By kind of reason (``battles.exclusions``), not by each distinct reason text."""
+
+    title = "exclusion kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(KIND_LABELS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() not in KIND_LABELS:
+            return queryset
+        field = "excluded_reason" if queryset.model is Battle else "battle__excluded_reason"
+        return queryset.filter(kind_q(str(self.value()), field))
+
+
 @admin.register(Battle)
 class BattleAdmin(ReadOnlyAdmin):
     list_display = [
-        "id", "created_at", "mode", "status", "contender_a", "contender_b", "excluded_reason",
+        "id", "created_at", "mode", "status", "contender_a", "contender_b", "kind",
+        "excluded_reason",
     ]  # fmt: skip
-    list_filter = ["mode", "status", ExcludedFilter, "excluded_reason", "created_at"]
+    list_filter = ["mode", "status", ExcludedFilter, ExclusionKindFilter, "created_at"]
     search_fields = ["id", "voter", "contender_a__codename", "contender_b__codename"]
     list_select_related = ["contender_a", "contender_b"]
     date_hierarchy = "created_at"
     inlines = [TurnInline, CategoryInline]
+
+    @admin.display(description="Exclusion kind")
+    def kind(self, battle: Battle) -> str:
+        if battle.status != BattleStatus.VOTED and not battle.excluded_reason:
+            return ""
+        return KIND_LABELS[exclusion_kind(battle.excluded_reason)]
 
 
 @admin.register(Completion)
@@ -101,7 +133,7 @@ class CompletionAdmin(ReadOnlyAdmin):
 @admin.register(Vote)
 class VoteAdmin(ReadOnlyAdmin):
     list_display = ["battle", "outcome", "created_at", "excluded"]
-    list_filter = ["outcome", ExcludedFilter, "battle__status", "created_at"]
+    list_filter = ["outcome", ExcludedFilter, ExclusionKindFilter, "battle__status", "created_at"]
     search_fields = ["battle__id", "voter"]
     list_select_related = ["battle"]
 

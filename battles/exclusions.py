@@ -1,15 +1,71 @@
-"""Keeping a battle's vote out of the ratings, or letting it back in.
+"""Keeping a battle's vote out of the ratings, or letting it back in; the kinds of reason.
 
 The one place that changes ``Battle.excluded_reason`` after the vote: the ``counted``
 flags on the vote and its category tags (what the ratings aggregation reads) change in
 the same transaction, so they always agree with the battle.
+
+A stored reason is free text ("identity leak: side a names \"ChatGPT\"", "flagged voter:
+p=1e-9"); its *kind* is read from how it starts (``KIND_PREFIXES``), in Python
+(:func:`exclusion_kind`) and in SQL (:func:`exclusion_kind_expression`) alike, so reasons
+stored before a kind existed are classified too.
 """
 
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Case, CharField, Q, Value, When
 
 from battles.models import Battle, BattleCategory, Vote
+
+COUNTED = "counted"
+OTHER = "other"
+# (prefix of the stored reason, kind, label), in the order operators read them.
+KIND_PREFIXES: tuple[tuple[str, str, str], ...] = (
+    ("identity leak", "identity_leak", "Identity leak"),
+    ("identity question", "identity_question", "Identity question"),
+    ("duplicate cap", "duplicate_cap", "Duplicate cap"),
+    ("flagged voter", "flagged_voter", "Flagged voter"),
+    ("failed", "failed_side", "Failed side"),
+)
+KIND_LABELS: dict[str, str] = {
+    COUNTED: "Counted",
+    **{kind: label for _, kind, label in KIND_PREFIXES},
+    OTHER: "Other",
+}
+EXCLUDED_KINDS: tuple[str, ...] = (*(kind for _, kind, _ in KIND_PREFIXES), OTHER)
+
+
+def exclusion_kind(reason: str) -> str:
+    """The kind of a stored ``excluded_reason``: ``counted`` when empty."""
+    if not reason:
+        return COUNTED
+    for prefix, kind, _ in KIND_PREFIXES:
+        if reason.startswith(prefix):
+            return kind
+    return OTHER
+
+
+def kind_q(kind: str, field: str = "excluded_reason") -> Q:
+    """The rows whose reason is of ``kind`` (:func:`exclusion_kind` as a filter)."""
+    if kind == COUNTED:
+        return Q(**{field: ""})
+    if kind == OTHER:
+        known = Q(**{field: ""})
+        for prefix, _, _ in KIND_PREFIXES:
+            known |= Q(**{f"{field}__startswith": prefix})
+        return ~known
+    prefix = next(p for p, k, _ in KIND_PREFIXES if k == kind)
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def exclusion_kind_expression(field: str = "excluded_reason") -> Case:
+    """:func:`exclusion_kind` in SQL, for ``GROUP BY`` kind."""
+    return Case(
+        When(Q(**{field: ""}), then=Value(COUNTED)),
+        *(When(kind_q(kind, field), then=Value(kind)) for _, kind, _ in KIND_PREFIXES),
+        default=Value(OTHER),
+        output_field=CharField(),
+    )
 
 
 def exclude_battle(battle_id: UUID, reason: str) -> Battle:

@@ -74,6 +74,9 @@ class Battle(models.Model):
     # uniform draw is the vote's inverse-probability weight (``rating_weight``).
     pair_probability = models.FloatField(null=True, blank=True)
     pairs_allowed = models.PositiveIntegerField(null=True, blank=True)
+    # sha256 of the normalised first prompt (``battles.duplicates``): the duplicate cap
+    # counts votes per prompt by it. Empty for imported battles without a known prompt.
+    prompt_hash = models.CharField(max_length=64, blank=True, db_default="", db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,8 +94,16 @@ class Battle(models.Model):
                 name="battle_unique_source_id",
             ),
         ]
-        # Housekeeping looks for open battles by status and age.
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [
+            # Housekeeping looks for open battles by status and age.
+            models.Index(fields=["status", "updated_at"]),
+            # The exclusion counts (operators' page, each snapshot): few rows, index-only.
+            models.Index(
+                fields=["excluded_reason", "contender_a", "contender_b"],
+                condition=models.Q(status="voted") & ~models.Q(excluded_reason=""),
+                name="battle_excluded_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.id)
@@ -394,3 +405,20 @@ class SharedBattle(models.Model):
 
     def __str__(self) -> str:
         return f"share of {self.battle_id}"
+
+
+class DuplicateCap(models.Model):
+    """How many votes one prompt may put into the ratings (a singleton, pk 1).
+
+    Written by the periodic recompute (``battles.duplicates.refresh_duplicate_cap``) and
+    read inside every vote transaction; ``ARENA_DUPLICATE_CAP`` overrides it.
+    """
+
+    cap = models.PositiveIntegerField()
+    # The 99.9th percentile of votes per prompt it was derived from.
+    percentile_count = models.PositiveIntegerField(default=0)
+    prompts = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"duplicate cap {self.cap}"

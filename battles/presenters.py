@@ -11,6 +11,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from battles.exclusions import exclusion_kind
 from battles.models import (
     Battle,
     BattleStatus,
@@ -41,8 +42,38 @@ def _reasoning_dict(by_side: dict[str, Completion]) -> dict[str, str]:
     return {side: by_side[side].reasoning if side in by_side else "" for side in Side.values}
 
 
+IDENTITY_QUESTION_NOTICE = (
+    "Thanks for your vote. Your prompt asked the models who they are, so this battle "
+    "does not count toward the leaderboard: the answers to that question tell the models "
+    "apart, and the ratings only use votes cast without knowing which model is which. "
+    "Any other question counts as usual."
+)
+IDENTITY_LEAK_NOTICE = (
+    "Thanks for your vote. An answer named a model or its maker ({detail}), so this "
+    "battle does not count toward the leaderboard: a comparison is fair only while the "
+    "models stay anonymous. You did nothing wrong."
+)
+
+
+def exclusion_notice(battle: Battle) -> str:
+    """What the voter is told after the vote about a battle that does not count; only
+    their own prompt or a leak: other reasons (flagged voters, caps) stay with operators."""
+    kind = exclusion_kind(battle.excluded_reason)
+    if kind == "identity_question":
+        return IDENTITY_QUESTION_NOTICE
+    if kind == "identity_leak":
+        detail = battle.excluded_reason.partition(":")[2].strip() or "an identity"
+        return IDENTITY_LEAK_NOTICE.format(detail=detail)
+    return ""
+
+
 def reveal_dict(battle: Battle) -> dict[str, Any]:
-    return {"a": battle.contender_a.reveal_dict(), "b": battle.contender_b.reveal_dict()}
+    """Both names and any notice; only for a voted battle (after the vote)."""
+    return {
+        "a": battle.contender_a.reveal_dict(),
+        "b": battle.contender_b.reveal_dict(),
+        "notice": exclusion_notice(battle),
+    }
 
 
 def _turn_dicts(battle: Battle, *, traces: bool, superseded: bool = True) -> list[dict[str, Any]]:

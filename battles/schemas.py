@@ -81,6 +81,11 @@ class RevealedContender(Schema):
 class RevealOut(Schema):
     a: RevealedContender
     b: RevealedContender
+    notice: str = Field(
+        default="",
+        description="Why this battle does not count toward the leaderboard (an identity "
+        "question in the prompt, a model named in an answer); empty when it counts.",
+    )
 
 
 class BattleReveal(RevealOut):

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from battles import views
+from battles import operator_views, views
 
 app_name = "battles"
 
@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     path("shared/<str:token>/", views.shared_page, name="shared"),
     path("side-by-side/", views.side_by_side, name="side_by_side"),
     path("direct/", views.direct_chat, name="direct"),
+    path("operator/exclusions/", operator_views.exclusions, name="exclusions"),
 ]

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from arena.errors import BadRequest, NotFound
 from ratings.boards import (
@@ -54,6 +54,16 @@ class StyleCoefficient(BaseModel):
     ci_upper: float | None
 
 
+class ExcludedVotes(BaseModel):
+    votes: int = Field(description="All votes when the snapshot was computed.")
+    excluded: int = Field(description="Votes kept but left out of the ratings.")
+    share: float = Field(description="excluded / votes.")
+    by_kind: dict[str, int] = Field(
+        description="Excluded votes by kind: identity_leak, identity_question, "
+        "duplicate_cap, flagged_voter, failed_side, other."
+    )
+
+
 class Leaderboard(Schema):
     computed_at: datetime | None
     snapshot: int | None
@@ -72,6 +82,7 @@ class Leaderboard(Schema):
     style_votes: int
     style_coefficients: dict[str, StyleCoefficient]
     warnings: list[str]
+    excluded: ExcludedVotes
     rows: list[LeaderboardRow]
 
 
@@ -155,6 +166,7 @@ def _empty_board(category: str, show_retired: bool) -> dict[str, Any]:
         "style_votes": 0,
         "style_coefficients": {},
         "warnings": [],
+        "excluded": {"votes": 0, "excluded": 0, "share": 0.0, "by_kind": {}},
         "rows": [],
     }
 

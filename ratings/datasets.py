@@ -72,6 +72,9 @@ class Battles:
     # record plus its occurrence, so ids are stable across imports; and "tstamp" if any.
     source_ids: list[str] | None = None
     tstamps: NDArray[np.float64] | None = None
+    # The first user prompt of each battle ("" where unknown), when the file has a
+    # "prompt" or "conversation_a" column: import_battles stores its duplicate hash.
+    prompts: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -272,12 +275,36 @@ def _build(frame: pd.DataFrame, kind: str, skipped: int, dropped: dict[str, int]
     models = [str(u) for u in uniques]
     mask = np.array(masks, dtype=bool).reshape(len(categories), n)
     battles = Battles(
-        models, model_a, model_b, outcome, categories, mask, style, *_source_ids(frame)
+        models, model_a, model_b, outcome, categories, mask, style, *_source_ids(frame),
+        prompts=_first_prompts(frame),
     )
     counts = counts_from_battles(
         models, model_a, model_b, outcome, categories=categories, category_mask=mask
     )
     return LoadedVotes(kind, counts, battles, skipped, dropped)
+
+
+def _first_prompts(frame: pd.DataFrame) -> list[str] | None:
+    if "prompt" in frame.columns:
+        return [p if isinstance(p, str) else "" for p in frame["prompt"].tolist()]
+    if "conversation_a" in frame.columns:
+        return [_first_user_turn(c) for c in frame["conversation_a"].tolist()]
+    return None
+
+
+def _first_user_turn(conversation: object) -> str:
+    """The first user message of a FastChat/LMArena conversation (a list of
+    ``{"role", "content"}``, possibly as JSON text)."""
+    if isinstance(conversation, str):
+        try:
+            conversation = json.loads(conversation)
+        except json.JSONDecodeError:
+            return ""
+    for message in conversation if isinstance(conversation, list | np.ndarray) else []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else ""
+    return ""
 
 
 def _source_ids(frame: pd.DataFrame) -> tuple[list[str], NDArray[np.float64] | None]:

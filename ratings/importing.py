@@ -25,6 +25,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from arena.models import BackendKind, Contender, ContenderStatus
+from battles.duplicates import prompt_hash
 from battles.models import Battle, BattleCategory, BattleStatus, Outcome, Vote
 from ratings.datasets import Format, LoadedVotes, load_votes
 from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE
@@ -44,6 +45,7 @@ class HistoricBattle:
     outcome: str
     categories: tuple[str, ...]
     created_at: datetime
+    prompt_hash: str = ""
 
 
 @dataclass
@@ -139,6 +141,7 @@ def _historic_battles(loaded: LoadedVotes, now: datetime) -> tuple[int, Iterator
     kind = loaded.format
     tags = [(k, c) for k, c in enumerate(b.categories) if c not in IMPLICIT]
     ids = b.source_ids or [str(k) for k in range(len(b.outcome))]
+    prompts = b.prompts
 
     def rows() -> Iterator[HistoricBattle]:
         for n in range(len(b.outcome)):
@@ -152,6 +155,7 @@ def _historic_battles(loaded: LoadedVotes, now: datetime) -> tuple[int, Iterator
                 outcome=OUTCOMES[int(b.outcome[n])],
                 categories=tuple(c for k, c in tags if b.category_mask[k, n]),
                 created_at=when,
+                prompt_hash=prompt_hash(prompts[n]) if prompts and prompts[n] else "",
             )
 
     return len(b.outcome), rows()
@@ -217,6 +221,7 @@ def _bulk_create_rows(
             contender_b_id=contenders[h.model_b],
             status=BattleStatus.VOTED,
             source_id=h.source_id,
+            prompt_hash=h.prompt_hash,
             created_at=h.created_at,
         )
         vote = Vote.for_battle(battle, h.outcome, HISTORIC_VOTER)
@@ -246,6 +251,7 @@ def _copy_rows(fresh: list[tuple[uuid.UUID, HistoricBattle]], contenders: dict[s
                 BattleStatus.VOTED.value,
                 "",
                 h.source_id,
+                h.prompt_hash,
                 at,
                 now,
             )
@@ -268,6 +274,7 @@ _BATTLE_COLUMNS = [
     "status",
     "excluded_reason",
     "source_id",
+    "prompt_hash",
     "created_at",
     "updated_at",
 ]

@@ -32,6 +32,9 @@ class RatingSnapshot(models.Model):
     # votes per contender and the active-sampling score of each pair. Kept on the
     # latest snapshot only.
     sampling = models.JSONField(default=dict, blank=True)
+    # All votes then, counted and excluded by kind (``battles.exclusion_stats``):
+    # {"votes": n, "counted": n, "excluded": {kind: n}}.
+    exclusions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-computed_at", "-id"]
@@ -131,7 +134,21 @@ class RatingSnapshot(models.Model):
             "style_votes": 0 if result is None else result.style_votes,
             "style_coefficients": result.style_coefficients if styled and result else {},
             "warnings": warnings,
+            "excluded": self.excluded_summary(),
             "rows": [row.to_dict(staff=staff) for row in rows],
+        }
+
+    def excluded_summary(self) -> dict[str, Any]:
+        """How many of all votes the ratings leave out, and why (kinds, not reasons)."""
+        stored = self.exclusions or {}
+        votes = int(stored.get("votes", 0))
+        by_kind = {k: int(n) for k, n in (stored.get("excluded") or {}).items() if n}
+        excluded = sum(by_kind.values())
+        return {
+            "votes": votes,
+            "excluded": excluded,
+            "share": round(excluded / votes, 4) if votes else 0.0,
+            "by_kind": by_kind,
         }
 
     def public_method(self, *, staff: bool) -> dict[str, Any]:

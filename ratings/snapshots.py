@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from arena import embedded
 from arena.models import Contender
+from battles.duplicates import refresh_duplicate_cap
+from battles.exclusion_stats import exclusion_totals
 from battles.models import Vote
 from ratings.aggregation import AggregatedVotes, aggregate_votes, style_battles
 from ratings.models import (
@@ -170,6 +172,10 @@ def recompute_ratings(
         # newer than the snapshot and triggers the next run.
         last_id, last_at = newest_vote()
         agg = aggregate_votes()
+        # Two small indexed counts: what the leaderboard says about excluded votes, and
+        # the duplicate cap the next votes are held to.
+        exclusions = exclusion_totals().as_dict()
+        refresh_duplicate_cap()
         aggregated_s = time.perf_counter() - started
         fit = opts.fit_options(anchor)
         board = compute_leaderboard(agg.counts, fit, progress=progress)
@@ -186,7 +192,7 @@ def recompute_ratings(
             "style": None if style_board is None else style_board["method"],
         }
         snapshot = _write_snapshot(
-            agg, board, style_board, method, sampling, last_id, last_at, started
+            agg, board, style_board, method, sampling, last_id, last_at, started, exclusions
         )
         prune_snapshots(snapshot)
         forget_sampling_state()
@@ -249,11 +255,13 @@ def _write_snapshot(
     last_id: int,
     last_at: Any,
     started: float,
+    exclusions: dict[str, Any],
 ) -> RatingSnapshot:
     ids = dict(zip(agg.counts.models, agg.contender_ids, strict=True))
     snapshot = RatingSnapshot.objects.create(
         method=method,
         votes=agg.votes,
+        exclusions=exclusions,
         last_vote_id=last_id,
         last_vote_at=last_at,
         sampling=sampling,

@@ -14,6 +14,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from battles.exclusions import KIND_LABELS
 from ratings.boards import SORT_KEYS, model_report, overview, visible_contender
 from ratings.plots import leaderboard_figures, model_history_chart
 from ratings.snapshots import current_snapshot
@@ -59,6 +60,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     board = snapshot.leaderboard(category, staff=staff, **filters)
     for row in board["rows"]:
         row["display"] = _row_display(row)
+    board["excluded_text"] = excluded_text(board["excluded"])
     context = {
         # One reverse() for the page rather than one per row.
         "model_url": reverse("ratings:model", args=[0]).removesuffix("0/"),
@@ -97,6 +99,19 @@ def leaderboard_overview(request: HttpRequest) -> HttpResponse:
         "model_url": reverse("ratings:model", args=[0]).removesuffix("0/"),
     }
     return render(request, "ratings/overview.html", context)
+
+
+def excluded_text(excluded: dict[str, Any]) -> str:
+    """'3.1% of 12,000 votes are not counted: identity leak 250, duplicate cap 120.'"""
+    if not excluded["excluded"]:
+        return ""
+    kinds = ", ".join(
+        f"{KIND_LABELS.get(kind, kind).lower()} {n:,}" for kind, n in excluded["by_kind"].items()
+    )
+    return (
+        f"{100 * excluded['share']:.1f}% of {excluded['votes']:,} votes are kept but not "
+        f"counted in the ratings: {kinds}."
+    )
 
 
 def _row_display(row: dict[str, Any]) -> dict[str, str]:

@@ -119,6 +119,9 @@
           dd.append(" ", note);
         }
       }
+      const notice = document.getElementById("reveal-notice");
+      notice.textContent = reveal.notice || "";
+      notice.hidden = !reveal.notice;
       document.getElementById("reveal").hidden = false;
     }
 

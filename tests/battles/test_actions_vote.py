@@ -147,7 +147,7 @@ def test_identity_leak_keeps_the_vote_but_excludes_it(ready_battle: Battle) -> N
 
     battle = Battle.objects.get(pk=ready_battle.pk)
     assert battle.status == BattleStatus.VOTED and vote.pk is not None
-    assert battle.excluded_reason == f"identity leak: side {leaker}"
+    assert battle.excluded_reason == f'identity leak: side {leaker} names "ACME AI"'
     assert Vote.objects.get(battle=battle).counted is False
     assert set(BattleCategory.objects.filter(battle=battle).values_list("counted", flat=True)) == {
         False

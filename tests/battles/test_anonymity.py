@@ -13,6 +13,7 @@ from django.test import Client
 
 from arena.models import BackendKind, Contender
 from battles.models import Battle, Completion, CompletionStatus
+from battles.presenters import IDENTITY_QUESTION_NOTICE
 from tests.battles.sse_helpers import read_stream
 from tests.fixtures.web import VoterClient, generate, identity_strings, make_contender
 
@@ -93,10 +94,14 @@ def test_nothing_identifies_the_models_before_the_vote(
     for field in ("input_tokens", "output_tokens", "finish_reason", "contender"):
         assert field not in bodies
     assert stream.events[-1].event == "done"
+    # The prompt asks who made them, yet nothing says so before the vote: no notice,
+    # nothing that could tell the voter their vote will not count.
+    assert IDENTITY_QUESTION_NOTICE not in bodies and "not count" not in bodies
 
-    # After the vote the names are revealed (codenames while unrevealed).
+    # After the vote the names are revealed (codenames while unrevealed), with the notice.
     reveal = voter_client.post(f"/api/battles/{battle_id}/vote", {"outcome": "tie"}).json()
     assert {reveal["a"]["name"], reveal["b"]["name"]} == {"zanzibar-owl", "marzipan-yak"}
+    assert reveal["notice"] == IDENTITY_QUESTION_NOTICE
     page = voter_client.get(f"/battles/{battle_id}/").content.decode()
     assert "zanzibar-owl" in page and "marzipan-yak" in page
 
@@ -175,7 +180,7 @@ def test_reasoning_traces_reach_the_voter_only_after_the_vote(
     thinking = [e.data for e in live.events if e.event == "thinking"]
     assert sorted(thinking, key=lambda d: d["side"]) == [{"side": "a"}, {"side": "b"}]
 
-    # and after the vote both traces can be opened (the answers named no one: it counts)
+    # and after the vote both traces can be opened
     voter_client.post(f"/api/battles/{battle_id}/vote", {"outcome": "tie"})
     detail = voter_client.get(f"/api/battles/{battle_id}").json()
     page = voter_client.get(f"/battles/{battle_id}/").content.decode()
@@ -183,7 +188,9 @@ def test_reasoning_traces_reach_the_voter_only_after_the_vote(
     assert page.count('<details class="trace">') == 2
     for contender in contenders:
         assert contender.provider_model in page
-    assert Battle.objects.get(pk=battle_id).excluded_reason == ""
+    # The prompt ("Who made you?") is an identity question; the traces, which name the
+    # models, are no leak: the voter could not see them before voting.
+    assert Battle.objects.get(pk=battle_id).excluded_reason == "identity question"
 
 
 def test_regenerate_share_and_named_modes_reveal_nothing_before_the_vote(
@@ -234,3 +241,13 @@ def test_regenerate_share_and_named_modes_reveal_nothing_before_the_vote(
     public.add("shared api", Client().get(f"/api/shared/{share['token']}"))
     assert public.leaks(secrets) == []
     assert "zanzibar-owl" in voter_client.get(f"/battles/{fresh_id}/").content.decode()
+
+
+def test_the_operator_exclusions_page_is_closed_to_voters(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    # It names every contender by codename: staff only, a voter is sent to the login.
+    response = voter_client.get("/operator/exclusions/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert not any(s in response.content.decode() for s in identity_strings(secret_contenders))

@@ -33,12 +33,12 @@ def test_vote_reveals_both_sides(
         )
         for side in ("a", "b")
     }
-    assert response.json() == expected
+    assert response.json() == {**expected, "notice": ""}
     assert battle.status == "voted"
     assert Vote.objects.get(battle=battle).outcome == "a"
     detail = voter_client.get(f"/api/battles/{battle_id}").json()
     assert detail["status"] == "voted"
-    assert detail["reveal"] == {**expected, "outcome": "a"}
+    assert detail["reveal"] == {**expected, "notice": "", "outcome": "a"}
 
 
 def test_reasoning_traces_come_with_the_voted_battle_only(

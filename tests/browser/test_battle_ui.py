@@ -81,4 +81,23 @@ def test_prompt_stream_vote_reveal(
     assert all(any(n in shown for n in identities) for shown in names), names
     assert page.locator("#vote-form").is_hidden()
     assert page.locator("#reveal >> text=New battle").is_visible()
+    assert page.locator("#reveal-notice").is_hidden()  # an ordinary battle counts
     page.screenshot(path=str(artifacts_dir / "battle.png"), full_page=True)
+
+
+def test_an_identity_question_is_explained_after_the_vote(
+    arena_server: ArenaServer, browser_page: Any
+) -> None:
+    page = browser_page
+    page.goto(arena_server.base_url + "/")
+    page.fill("#prompt", "Who are you?")
+    page.click("text=Start battle")
+    page.wait_for_url("**/battles/*/")
+    page.wait_for_selector('#vote-form button[value="a"]:not([disabled])', timeout=60_000)
+    assert page.locator("#reveal-notice").is_hidden()
+    assert "not count" not in page.content()
+
+    page.click("#vote-form button[value=tie]")
+
+    page.wait_for_selector("#reveal-notice:not([hidden])")
+    assert "asked the models who they are" in page.locator("#reveal-notice").inner_text()

@@ -1,0 +1,161 @@
+"""Over-frequent prompts: a prompt counts in the ratings at most ``cap`` times.
+
+As on LMArena: a prompt asked thousands of times ("hi", a benchmark question pasted by
+a bot) would otherwise weigh its pairs far beyond one person's judgement. The key is the
+first prompt, normalised (Unicode NFKC, case, whitespace) and hashed (sha256), stored on
+the battle. The cap is ``ARENA_DUPLICATE_CAP`` when set, else ``max(25, the 99.9th
+percentile of votes per prompt)``, computed by the periodic recompute; votes past it are
+kept and excluded with the reason ``"duplicate cap"``.
+"""
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from battles.exclusions import kind_q
+from battles.models import Battle, BattleStatus, DuplicateCap, Turn
+
+MIN_CAP = 25
+PERCENTILE = 99.9
+REASON = "duplicate cap"  # the prefix of battles.exclusions' duplicate_cap kind
+
+
+def normalise_prompt(prompt: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", prompt).split()).casefold()
+
+
+def prompt_hash(prompt: str) -> str:
+    """The key two prompts share when they differ only in case and whitespace."""
+    return hashlib.sha256(normalise_prompt(prompt).encode()).hexdigest()
+
+
+def current_cap() -> int:
+    """The cap now: the setting, else the one the recompute stored, else the minimum."""
+    if settings.ARENA_DUPLICATE_CAP > 0:
+        return int(settings.ARENA_DUPLICATE_CAP)
+    stored = DuplicateCap.objects.filter(pk=1).values_list("cap", flat=True).first()
+    return MIN_CAP if stored is None else int(stored)
+
+
+def duplicate_reason(battle: Battle) -> str:
+    """``"duplicate cap: …"`` when ``cap`` other votes on this prompt already count.
+
+    Called inside the vote transaction: one COUNT over the prompt_hash index. Two votes
+    on the same prompt committing at the same instant may both count (one over the cap).
+    """
+    if not battle.prompt_hash:
+        return ""
+    cap = current_cap()
+    counted = (
+        Battle.objects.filter(
+            prompt_hash=battle.prompt_hash, status=BattleStatus.VOTED, excluded_reason=""
+        )
+        .exclude(pk=battle.pk)
+        .count()
+    )
+    if counted < cap:
+        return ""
+    return f"{REASON}: {cap} votes on this prompt already count"
+
+
+def percentile_count(histogram: dict[int, int], percentile: float = PERCENTILE) -> int:
+    """The ``percentile`` of per-prompt counts given ``{count: prompts with that count}``
+    (nearest rank: the smallest count at or below which that share of prompts lie)."""
+    total = sum(histogram.values())
+    if total == 0:
+        return 0
+    needed = percentile / 100.0 * total
+    seen = 0
+    for count in sorted(histogram):
+        seen += histogram[count]
+        if seen >= needed - 1e-9:
+            return count
+    return max(histogram)
+
+
+def vote_count_histogram() -> dict[int, int]:
+    """``{votes on a prompt: how many prompts}`` over voted battles, in SQL (a group of
+    groups: its size is the number of distinct counts, not of prompts)."""
+    table = connection.ops.quote_name(Battle._meta.db_table)
+    sql = (
+        f"SELECT n, COUNT(*) FROM (SELECT COUNT(*) AS n FROM {table} "
+        "WHERE prompt_hash <> '' AND status = %s GROUP BY prompt_hash) AS per_prompt "
+        "GROUP BY n"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [BattleStatus.VOTED.value])
+        return {int(n): int(prompts) for n, prompts in cur.fetchall()}
+
+
+@dataclass(frozen=True)
+class CapRefresh:
+    cap: int
+    percentile_count: int
+    prompts: int
+
+
+def refresh_duplicate_cap() -> CapRefresh:
+    """Recompute and store the automatic cap (part of the periodic recompute)."""
+    histogram = vote_count_histogram()
+    at_percentile = percentile_count(histogram)
+    result = CapRefresh(max(MIN_CAP, at_percentile), at_percentile, sum(histogram.values()))
+    DuplicateCap.objects.update_or_create(
+        pk=1,
+        defaults={
+            "cap": result.cap,
+            "percentile_count": result.percentile_count,
+            "prompts": result.prompts,
+            "computed_at": timezone.now(),
+        },
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class PromptStats:
+    prompt_hash: str
+    votes: int
+    counted: int
+    capped: int
+    sample: str
+
+
+def top_prompts(limit: int = 20, sample_chars: int = 60) -> list[PromptStats]:
+    """The most-voted prompts: votes, counted, capped, and the start of one of them."""
+    groups = (
+        Battle.objects.filter(status=BattleStatus.VOTED)
+        .exclude(prompt_hash="")
+        .values("prompt_hash")
+        .annotate(
+            votes=Count("id"),
+            counted=Count("id", filter=Q(excluded_reason="")),
+            capped=Count("id", filter=kind_q("duplicate_cap")),
+        )
+        .order_by("-votes", "prompt_hash")[:limit]
+    )
+    found = []
+    for group in groups:
+        sample = (
+            Turn.objects.filter(battle__prompt_hash=group["prompt_hash"], index=0)
+            .values_list("prompt", flat=True)
+            .first()
+        ) or ""
+        text = " ".join(sample.split())
+        if len(text) > sample_chars:
+            text = text[: sample_chars - 1] + "…"
+        found.append(
+            PromptStats(
+                group["prompt_hash"], group["votes"], group["counted"], group["capped"], text
+            )
+        )
+    return found
+
+
+def capped_votes() -> int:
+    """All votes excluded by the duplicate cap (the small excluded-battles index)."""
+    return Battle.objects.filter(kind_q("duplicate_cap"), status=BattleStatus.VOTED).count()

@@ -67,13 +67,14 @@ def exclusion_notice(battle: Battle) -> str:
     return ""
 
 
+def names_dict(battle: Battle) -> dict[str, Any]:
+    """Both names: after the vote, or from the start in a named mode."""
+    return {"a": battle.contender_a.reveal_dict(), "b": battle.contender_b.reveal_dict()}
+
+
 def reveal_dict(battle: Battle) -> dict[str, Any]:
     """Both names and any notice; only for a voted battle (after the vote)."""
-    return {
-        "a": battle.contender_a.reveal_dict(),
-        "b": battle.contender_b.reveal_dict(),
-        "notice": exclusion_notice(battle),
-    }
+    return {**names_dict(battle), "notice": exclusion_notice(battle)}
 
 
 def _turn_dicts(battle: Battle, *, traces: bool, superseded: bool = True) -> list[dict[str, Any]]:
@@ -128,7 +129,7 @@ def battle_dict(battle: Battle) -> dict[str, Any]:
         "mode": battle.mode,
         "status": battle.status,
         "turns": _turn_dicts(battle, traces=disclosed),
-        "names": None if battle.is_blind else reveal_dict(battle),
+        "names": None if battle.is_blind else names_dict(battle),
         "reveal": reveal,
         "share": _share_of(battle) if voted else None,
         "replaced_by": _replaced_by(battle),

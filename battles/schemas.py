@@ -78,9 +78,12 @@ class RevealedContender(Schema):
     revealed: bool = Field(description="False while the name shown is still a codename.")
 
 
-class RevealOut(Schema):
+class NamesOut(Schema):
     a: RevealedContender
     b: RevealedContender
+
+
+class RevealOut(NamesOut):
     notice: str = Field(
         default="",
         description="Why this battle does not count toward the leaderboard (an identity "
@@ -100,7 +103,7 @@ class BattleOut(Schema):
     mode: BattleMode = Field(description="arena (blind) or a named mode (never counted).")
     status: Literal["generating", "ready", "voted", "failed", "abandoned"]
     turns: list[TurnOut]
-    names: RevealOut | None = Field(
+    names: NamesOut | None = Field(
         description="The models, from the start in a named mode; null in the blind arena "
         "(see reveal). A direct chat has only side a."
     )

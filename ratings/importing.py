@@ -26,12 +26,11 @@ from django.utils import timezone
 
 from arena.models import BackendKind, Contender, ContenderStatus
 from battles.models import Battle, BattleCategory, BattleStatus, Outcome, Vote
+from arena.categories import IMPLICIT
 from ratings.datasets import Format, LoadedVotes, load_votes
 from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE
 
 OUTCOMES = {A_WINS: Outcome.A, B_WINS: Outcome.B, TIE: Outcome.TIE, BOTH_BAD: Outcome.BOTH_BAD}
-# Categories that are not stored as tags: overall is implicit, exclude_ties is derived.
-IMPLICIT = {"overall", "exclude_ties"}
 HISTORIC_VOTER = "historic"
 BATCH_SIZE = 5000
 

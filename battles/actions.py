@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from battles.categories import categorise
-from battles.dispatch import enqueue_generation
+from battles.dispatch import enqueue_generation, enqueue_labelling
 from battles.leaks import leak_reason, leaking_sides
 from battles.models import (
     Battle,
@@ -131,6 +131,7 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
         [BattleCategory.for_vote(vote, tag) for tag in sorted(tags)],
         ignore_conflicts=True,
     )
+    transaction.on_commit(partial(enqueue_labelling, battle.id))
     return vote
 
 

@@ -337,10 +337,10 @@ def derive_categories(
     masks = [found[c] for c in names]
     if "language" in cols:
         lang = frame["language"].astype("string").fillna("")
-        tags = lang.map(lambda v: language_category(str(v)) or "")
-        for tag in sorted(t for t in tags.unique() if t):
+        language_tags = lang.map(lambda v: language_category(str(v)) or "")
+        for tag in sorted(t for t in language_tags.unique() if t):
             names.append(tag)
-            masks.append((tags == tag).to_numpy(dtype=bool))
+            masks.append((language_tags == tag).to_numpy(dtype=bool))
     return names, masks
 
 

@@ -32,9 +32,6 @@ from typing import IO, Any, Literal
 
 from django.db.models import Q, Sum
 
-from arena.models import Contender, revealed_q
-from battles.models import BattleCategory, Completion, Outcome, Turn
-from ratings.aggregation import STYLE_FIELDS, eligible_votes
 from arena.categories import (
     BASE_CATEGORIES,
     HARD_CRITERIA,
@@ -42,6 +39,9 @@ from arena.categories import (
     LANGUAGE_PREFIX,
     LONGER_QUERY_TOKENS,
 )
+from arena.models import Contender, revealed_q
+from battles.models import BattleCategory, Completion, Outcome, Turn
+from ratings.aggregation import STYLE_FIELDS, eligible_votes
 from ratings.pii import scrub_pii
 
 ExportFormat = Literal["fastchat", "arena-csv"]

@@ -24,9 +24,9 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from arena.categories import IMPLICIT
 from arena.models import BackendKind, Contender, ContenderStatus
 from battles.models import Battle, BattleCategory, BattleStatus, Outcome, Vote
-from arena.categories import IMPLICIT
 from ratings.datasets import Format, LoadedVotes, load_votes
 from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE
 

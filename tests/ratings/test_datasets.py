@@ -104,9 +104,8 @@ def test_language_codes_and_names_share_one_category_and_500_tokens_is_not_longe
         "4,a,b,tie,<err>,10\n"
         "5,a,b,tie,und,10\n"
     )
-    sizes = dict(
-        zip(load_votes(path).counts.categories, load_votes(path).counts.n_battles.tolist(), strict=True)
-    )
+    counts = load_votes(path).counts
+    sizes = dict(zip(counts.categories, counts.n_battles.tolist(), strict=True))
     assert sizes["language_english"] == 2 and sizes["language_chinese"] == 1
     assert not {"language_<err>", "language_und", "language_unknown"} & set(sizes)
     assert sizes["longer_query"] == 1

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
-from battles.categories import categorise
+from battles.categories import categorise, warm_up
 from battles.dispatch import enqueue_generation, enqueue_labelling
 from battles.leaks import leak_reason, leaking_sides
 from battles.models import (
@@ -58,6 +58,7 @@ def start_battle(
             pairs_allowed=pair.pairs_allowed,
         )
         _create_turn(battle, 0, prompt)
+    warm_up()
     return battle
 
 

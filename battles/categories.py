@@ -9,6 +9,7 @@ and ``exclude_ties`` is not a tag: the ratings derive it from the outcomes.
 """
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
@@ -173,18 +174,22 @@ def is_hard_prompt(text: str) -> bool:
 
 
 # --- Language ---------------------------------------------------------------------------
-# lingua's n-gram models, restricted to the leaderboard's languages plus a few frequent
-# others (detected so that they become "other" instead of a near neighbour: Italian is not
-# mislabelled Spanish). Its models load on first use (about 1-2 s, ~200 MB), so the
-# detector is built once per process, lazily.
+# lingua's n-gram models (high accuracy: the low-accuracy mode misreads short prompts),
+# restricted to the leaderboard's languages plus the most frequent others in LMArena's
+# traffic, detected so that they become "other" rather than a near neighbour (Italian is
+# not Spanish). Each language costs memory and load time (16: ~2 s and ~300 MB on first
+# use, see benchmarks/bench_categories.py), so the detector is built once per process,
+# lazily, and the list is kept short.
 _DETECTED_OTHERS = [
     "ITALIAN", "PORTUGUESE", "POLISH", "DUTCH", "TURKISH", "UKRAINIAN", "VIETNAMESE",
-    "INDONESIAN", "ARABIC", "PERSIAN", "HINDI", "THAI", "HEBREW", "GREEK", "CZECH",
-    "SWEDISH", "ROMANIAN", "HUNGARIAN",
+    "ARABIC",
 ]  # fmt: skip
 # A frequent other language wins only when the detector is sure of it: on a few words
 # ("hello") the scores are close and a leaderboard language is the likelier reading.
 _OTHER_CONFIDENCE = 0.5
+
+
+_detector_lock = threading.Lock()
 
 
 @cache
@@ -192,7 +197,23 @@ def _detector() -> "LanguageDetector":
     from lingua import Language, LanguageDetectorBuilder
 
     names = [n.upper() for n in LEADERBOARD_LANGUAGES] + _DETECTED_OTHERS
-    return LanguageDetectorBuilder.from_languages(*(Language.from_str(n) for n in names)).build()
+    detector = LanguageDetectorBuilder.from_languages(*(Language.from_str(n) for n in names))
+    return detector.build()
+
+
+def _load_models() -> None:
+    with _detector_lock:  # one load per process, however many battles start at once
+        _detector().detect_language_of("warm up")
+
+
+def warm_up() -> None:
+    """Load the language models in the background, once per process.
+
+    Called when a battle starts: its answers stream for seconds, so by the vote (which
+    labels the prompt inside its transaction) the models are in memory.
+    """
+    if _detector.cache_info().currsize == 0 and not _detector_lock.locked():
+        threading.Thread(target=_load_models, name="lingua-warm-up", daemon=True).start()
 
 
 def detect_language(text: str) -> str:
@@ -200,8 +221,12 @@ def detect_language(text: str) -> str:
     prose = _strip_code(text)
     if not re.search(r"[^\W\d_]", prose):
         return "unknown"
-    scores = _detector().compute_language_confidence_values(prose)
+    with _detector_lock:
+        detector = _detector()
+    scores = detector.compute_language_confidence_values(prose)
     best = scores[0]
+    if best.value <= 0:  # a script none of the detector's languages is written in
+        return OTHER_LANGUAGE
     if best.language.name.lower() in LEADERBOARD_LANGUAGES:
         return best.language.name.lower()
     if best.value >= _OTHER_CONFIDENCE:

@@ -46,7 +46,7 @@ from arena.categories import (  # noqa: E402
 DEFAULT_VOTES = ROOT.parent / "shared" / "data" / "arena_140k_votes.csv.gz"
 SAMPLES = [
     "Please explain how vaccines work.", "¿Cómo funciona una vacuna en el cuerpo?",
-    "Wie funktioniert ein Impfstoff?", "疫苗是如何起作用的？", "Как работает вакцина?",
+    "Wie funktioniert ein Impfstoff?", "疫苗是如何起作用的", "Как работает вакцина?",
     "Write a Python function that reverses a linked list.", "hi",
 ]  # fmt: skip
 
@@ -150,7 +150,8 @@ def agreement(path: Path, sample: int) -> None:
         for lang in [*LEADERBOARD_LANGUAGES, "other"]:
             m = known & (wanted == lang)
             if m.sum():
-                print(f"  {lang:10s} n={int(m.sum()):6d} recall {float((got[m] == lang).mean()):6.1%}")
+                recall = float((got[m] == lang).mean())
+                print(f"  {lang:10s} n={int(m.sum()):6d} recall {recall:6.1%}")
     live = {c: np.array([c in t for t in tags]) for c in
             ("math", "instruction_following", "creative_writing", "hard_prompts", "coding",
              "longer_query")}

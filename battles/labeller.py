@@ -215,4 +215,3 @@ def label_battle(battle_id: UUID) -> set[str] | None:
     if not prompts:
         return None
     return apply_label(battle_id, judged_label(judge, prompts))
-

@@ -72,9 +72,11 @@ def startup() -> None:
             detect_language(text)
             times.append(time.perf_counter() - s)
     size = sum(f.stat().st_size for f in Path(lingua.__file__).parent.rglob("*") if f.is_file())
-    print(f"lingua import {1000 * (t1 - t0):.0f} ms, first detection (models load) "
-          f"{1000 * (t2 - t1):.0f} ms, RSS +{rss_mb() - before:.0f} MB, "
-          f"detection p50 {1e6 * median(times):.0f} us, installed {size / 2**20:.0f} MB")
+    print(
+        f"lingua import {1000 * (t1 - t0):.0f} ms, first detection (models load) "
+        f"{1000 * (t2 - t1):.0f} ms, RSS +{rss_mb() - before:.0f} MB, "
+        f"detection p50 {1e6 * median(times):.0f} us, installed {size / 2**20:.0f} MB"
+    )
 
 
 def prompts_of(frame: pd.DataFrame) -> pd.Series | None:
@@ -115,17 +117,21 @@ def report(name: str, live: np.ndarray, truth: np.ndarray) -> None:
     rec = tp / max(int(truth.sum()), 1)
     pe = (live.mean() * truth.mean()) + ((1 - live.mean()) * (1 - truth.mean()))
     kappa = (acc - pe) / (1 - pe) if pe < 1 else 1.0
-    print(f"{name:22s} n={n:6d} file+ {truth.mean():6.1%} live+ {live.mean():6.1%} "
-          f"accuracy {acc:6.1%} precision {prec:6.1%} recall {rec:6.1%} kappa {kappa:5.2f}")
+    print(
+        f"{name:22s} n={n:6d} file+ {truth.mean():6.1%} live+ {live.mean():6.1%} "
+        f"accuracy {acc:6.1%} precision {prec:6.1%} recall {rec:6.1%} kappa {kappa:5.2f}"
+    )
 
 
 def agreement(path: Path, sample: int) -> None:
     frame = pd.read_parquet(path) if ".parquet" in path.name else pd.read_csv(path)
     prompts = prompts_of(frame)
     if prompts is None:
-        print(f"{path.name}: no prompt text (columns: {', '.join(frame.columns[:6])}, ...); "
-              "the live labels cannot be compared with this file's. Use the full "
-              "arena-human-preference-140k release (Parquet, with conversation_a).")
+        print(
+            f"{path.name}: no prompt text (columns: {', '.join(frame.columns[:6])}, ...); "
+            "the live labels cannot be compared with this file's. Use the full "
+            "arena-human-preference-140k release (Parquet, with conversation_a)."
+        )
         return
     from battles.categories import (
         _count_tokens,
@@ -140,21 +146,32 @@ def agreement(path: Path, sample: int) -> None:
     print(f"categorised {len(rows)} prompts in {time.perf_counter() - t0:.1f} s")
     if "language" in rows.columns:
         wanted = rows["language"].astype(str).map(language_name)
-        wanted = wanted.where(wanted.isin(list(LEADERBOARD_LANGUAGES)) | (wanted == "unknown"),
-                              "other")
+        wanted = wanted.where(
+            wanted.isin(list(LEADERBOARD_LANGUAGES)) | (wanted == "unknown"), "other"
+        )
         got = pd.Series([detect_language(t) for t in texts], index=rows.index)
         known = wanted != "unknown"
         agree = float((got[known] == wanted[known]).mean())
-        print(f"language agreement (live vs file 'language', leaderboard languages + other): "
-              f"{agree:.1%} of {int(known.sum())} prompts")
+        print(
+            f"language agreement (live vs file 'language', leaderboard languages + other): "
+            f"{agree:.1%} of {int(known.sum())} prompts"
+        )
         for lang in [*LEADERBOARD_LANGUAGES, "other"]:
             m = known & (wanted == lang)
             if m.sum():
                 recall = float((got[m] == lang).mean())
                 print(f"  {lang:10s} n={int(m.sum()):6d} recall {recall:6.1%}")
-    live = {c: np.array([c in t for t in tags]) for c in
-            ("math", "instruction_following", "creative_writing", "hard_prompts", "coding",
-             "longer_query")}
+    live = {
+        c: np.array([c in t for t in tags])
+        for c in (
+            "math",
+            "instruction_following",
+            "creative_writing",
+            "hard_prompts",
+            "coding",
+            "longer_query",
+        )
+    }
     truths: dict[str, np.ndarray | None] = {
         "math": _flag(rows, "category_tag.math_v0.1.math"),
         "instruction_following": _flag(rows, "category_tag.if_v0.1.if"),
@@ -169,8 +186,10 @@ def agreement(path: Path, sample: int) -> None:
         tokens = pd.to_numeric(rows["conv_metadata.sum_user_tokens"], errors="coerce").fillna(0)
         truths["longer_query"] = np.asarray(is_longer_query(tokens))
         ours = np.array([_count_tokens(t) for t in texts])
-        print(f"  (our token count / file's sum_user_tokens, median "
-              f"{float(np.median(ours / np.maximum(tokens.to_numpy(), 1))):.2f})")
+        print(
+            f"  (our token count / file's sum_user_tokens, median "
+            f"{float(np.median(ours / np.maximum(tokens.to_numpy(), 1))):.2f})"
+        )
     for name, truth in truths.items():
         if truth is not None:
             report(name, live[name], truth)

@@ -219,9 +219,7 @@ def test_a_slice_of_the_140k_file_gives_categories_and_a_leaderboard(client: Cli
     assert sizes == {
         "math": int(frame["category_tag.math_v0.1.math"].sum()),
         "instruction_following": int(frame["category_tag.if_v0.1.if"].fillna(False).sum()),
-        "creative_writing": int(
-            frame["category_tag.creative_writing_v0.1.creative_writing"].sum()
-        ),
+        "creative_writing": int(frame["category_tag.creative_writing_v0.1.creative_writing"].sum()),
         "hard_prompts": int((criteria.sum(axis=1) >= 6).sum()),
     }
     body = client.get("/api/leaderboard").json()

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from battles.models import Battle, BattleCategory, Completion, Turn, Vote
+from battles.models import Battle, BattleCategory, Completion, PromptLabel, Turn, Vote
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -104,3 +104,11 @@ class VoteAdmin(ReadOnlyAdmin):
     @admin.display(description="Excluded because")
     def excluded(self, vote: Vote) -> str:
         return vote.battle.excluded_reason or format_html("<i>{}</i>", "counted")
+
+
+@admin.register(PromptLabel)
+class PromptLabelAdmin(ReadOnlyAdmin):
+    """The LLM labeller's cached judgements; ``errors`` says why an answer was not used."""
+
+    list_display = ["prompt_hash", "judge", "labels", "errors", "created_at"]
+    search_fields = ["prompt_hash", "judge"]

@@ -13,9 +13,13 @@ recall and Cohen's kappa over ``--sample`` rows. The bundled
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_categories.py [--votes PATH] [--sample 5000]
+    .venv/bin/python benchmarks/bench_categories.py [--votes PATH] [--sample 5000] \
+        [--judge CODENAME] [--judge-sample 200]
 
-The LLM labeller's agreement needs a real judge: see benchmarks/README.md.
+With ``--judge CODENAME`` (a registered contender backed by a real model, the database
+of ``DATABASE_URL`` or the embedded SQLite) the LLM labeller labels ``--judge-sample``
+of the same prompts too and its agreement is printed the same way; a fake judge makes
+that number meaningless, so the test suite does not measure it.
 """
 
 from __future__ import annotations
@@ -123,7 +127,41 @@ def report(name: str, live: np.ndarray, truth: np.ndarray) -> None:
     )
 
 
-def agreement(path: Path, sample: int) -> None:
+def judge_agreement(
+    codename: str, texts: pd.Series, truths: dict[str, np.ndarray | None], sample: int
+) -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
+    django.setup()
+    from arena.models import Contender
+    from battles.labeller import JUDGED, judge_text, normalise
+
+    judge = Contender.objects.get(codename=codename)
+    picked = list(range(min(sample, len(texts))))
+    found: dict[str, list[tuple[bool, bool]]] = {c: [] for c in JUDGED.values()}
+    errors = 0
+    t0 = time.perf_counter()
+    for k in picked:
+        result = judge_text(judge, normalise([texts.iloc[k]]))
+        errors += len(result.errors)
+        for category in found:
+            truth = truths.get(category)
+            if truth is not None and category in result.labels:
+                found[category].append((bool(result.labels[category]), bool(truth[k])))
+    print(
+        f"judge {codename}: {len(picked)} prompts in {time.perf_counter() - t0:.0f} s, "
+        f"{errors} unusable answers"
+    )
+    for category, pairs in found.items():
+        if pairs:
+            live, truth = (np.array(x) for x in zip(*pairs, strict=True))
+            report(f"judge {category}", live, truth)
+
+
+def agreement(path: Path, sample: int, judge: str = "", judge_sample: int = 200) -> None:
     frame = pd.read_parquet(path) if ".parquet" in path.name else pd.read_csv(path)
     prompts = prompts_of(frame)
     if prompts is None:
@@ -193,16 +231,20 @@ def agreement(path: Path, sample: int) -> None:
     for name, truth in truths.items():
         if truth is not None:
             report(name, live[name], truth)
+    if judge:
+        judge_agreement(judge, texts, truths, judge_sample)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--votes", type=Path, default=DEFAULT_VOTES)
     parser.add_argument("--sample", type=int, default=5000, help="rows (0: all)")
+    parser.add_argument("--judge", default="", help="codename of a real judge contender")
+    parser.add_argument("--judge-sample", type=int, default=200)
     args = parser.parse_args()
     startup()
     if args.votes.exists():
-        agreement(args.votes, args.sample)
+        agreement(args.votes, args.sample, args.judge, args.judge_sample)
     else:
         print(f"{args.votes}: not found; lingua start-up only")
 

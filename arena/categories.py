@@ -36,8 +36,9 @@ HARD_CRITERIA = [
 #: A prompt is "hard" when it meets at least this many of the 7 criteria (LMArena's
 #: "hard_6"); applies to criteria given by a judge (a file's, or the LLM labeller's).
 HARD_PROMPT_MIN_CRITERIA = 6
-#: "Longer Query": the user prompts of the conversation sum to more than 500 tokens
-#: (LMArena's category definition; FastChat's ``conv_metadata.sum_user_tokens``).
+#: "Longer Query": the user prompts of the conversation (FastChat's
+#: ``conv_metadata.sum_user_tokens``) sum to more than 500 tokens. The public files do not
+#: settle > against >= (the 140k file has no token counts); one rule, here, for both.
 LONGER_QUERY_TOKENS = 500
 #: Instruction following counts from this score of the judge's 0-5 scale (``if_v0.1``).
 IF_MIN_SCORE = 4

@@ -70,9 +70,8 @@ _BY_CODE = {code: name for name, code in LEADERBOARD_LANGUAGES.items()}
 def language_name(value: str) -> str:
     """A file's or a detector's language value as a lower-case name.
 
-    ``English``, ``english`` and ``en`` (or ``en-US``) all give ``english``; names of
-    languages outside the leaderboard's are kept as they are (lower case, ``_`` for
-    spaces), so a file's own languages still become categories.
+    ``English``, ``english`` and ``en`` (or ``en-US``) all give ``english``; other values
+    are kept (lower case, ``_`` for spaces); no language at all is ``unknown``.
     """
     text = value.strip().lower()
     if text in UNKNOWN_LANGUAGES:
@@ -84,9 +83,13 @@ def language_name(value: str) -> str:
 
 
 def language_category(value: str) -> str | None:
-    """The category of a language value, or ``None`` when it names no language."""
+    """The category of a language value: one of the leaderboard's languages, else None.
+
+    Live and imported battles alike: an Italian prompt has no language category whether
+    lingua detected it or a file said so.
+    """
     name = language_name(value)
-    return None if name == "unknown" else LANGUAGE_PREFIX + name
+    return LANGUAGE_PREFIX + name if name in LEADERBOARD_LANGUAGES else None
 
 
 LABELS = {

@@ -25,9 +25,11 @@ def test_language_values_of_files_and_detector_agree(value: str, name: str) -> N
     assert language_name(value) == name
 
 
-def test_no_language_no_category() -> None:
+def test_only_the_leaderboard_languages_are_categories() -> None:
     assert language_category("und") is None
     assert language_category("German") == "language_german"
+    assert language_category("de") == "language_german"
+    assert language_category("Italian") is None
 
 
 def test_public_labels() -> None:

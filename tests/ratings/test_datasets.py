@@ -103,11 +103,14 @@ def test_language_codes_and_names_share_one_category_and_500_tokens_is_not_longe
         "3,a,b,tie,zh,10\n"
         "4,a,b,tie,<err>,10\n"
         "5,a,b,tie,und,10\n"
+        "6,a,b,tie,Italian,10\n"
     )
     counts = load_votes(path).counts
     sizes = dict(zip(counts.categories, counts.n_battles.tolist(), strict=True))
     assert sizes["language_english"] == 2 and sizes["language_chinese"] == 1
+    # no language, or one without a leaderboard category (as live): no language category
     assert not {"language_<err>", "language_und", "language_unknown"} & set(sizes)
+    assert "language_italian" not in sizes
     assert sizes["longer_query"] == 1
 
 

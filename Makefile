@@ -55,6 +55,7 @@ run: $(STAMP)
 	fi
 	@echo ""
 	@echo "  Arena is running at http://$(HOST):$(PORT)/   (leaderboard: /leaderboard/, API docs: /api/docs)"
+	@if [ -z "$(VOTES)" ]; then echo "  (a leaderboard of 53 real models: make run VOTES=demo)"; fi
 	@echo ""
 	$(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 

@@ -34,15 +34,28 @@ lock:
 	rm -rf .lock-venv
 
 # Embedded arena: SQLite, in-process generation workers and token channel, demo contenders.
-# `make run VOTES=PATH` first imports a public vote file (e.g. the 140k votes) and rates it.
+# `make run VOTES=PATH` first imports a public vote file and rates it; `VOTES=demo` is
+# LMArena's 140k public votes from ../shared/data (idempotent: a second run adds nothing).
+DEMO_VOTES ?= ../shared/data/arena_140k_votes.csv.gz
+VOTES_FILE = $(if $(filter demo,$(VOTES)),$(DEMO_VOTES),$(VOTES))
+
 run: $(STAMP)
+	@if [ -n "$(VOTES_FILE)" ] && [ ! -f "$(VOTES_FILE)" ]; then \
+		echo "make run: no vote file at $(VOTES_FILE)." >&2; \
+		if [ "$(VOTES)" = demo ]; then \
+			echo "  VOTES=demo reads LMArena's arena-human-preference-140k votes from $(DEMO_VOTES);" >&2; \
+			echo "  get that file (CSV or Parquet) and pass VOTES=PATH, or DEMO_VOTES=PATH." >&2; \
+		fi; \
+		exit 2; \
+	fi
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@if [ -n "$(VOTES)" ]; then \
-		$(PY) manage.py import_battles "$(VOTES)" && $(PY) manage.py recompute_ratings; \
+	@if [ -n "$(VOTES_FILE)" ]; then \
+		$(PY) manage.py import_battles "$(VOTES_FILE)" && $(PY) manage.py recompute_ratings; \
 	fi
 	@echo ""
 	@echo "  Arena is running at http://$(HOST):$(PORT)/   (leaderboard: /leaderboard/, API docs: /api/docs)"
+	@if [ -z "$(VOTES)" ]; then echo "  (a leaderboard of 53 real models: make run VOTES=demo)"; fi
 	@echo ""
 	$(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 

@@ -222,6 +222,9 @@ ARENA_RATINGS_ANCHOR = env("ARENA_RATINGS_ANCHOR", "")
 ARENA_RATINGS_MIN_VOTES = envint("ARENA_RATINGS_MIN_VOTES", 300)
 # Fit the style-controlled leaderboard in the periodic recompute (the page's default view).
 ARENA_RATINGS_STYLE_CONTROL = envbool("ARENA_RATINGS_STYLE_CONTROL", True)
+# Codename of a contender that judges each voted battle's prompts with LMArena's category
+# criteria (battles.labeller); empty: the heuristic categories only.
+ARENA_LABELLER_JUDGE = env("ARENA_LABELLER_JUDGE", "").strip()
 
 # --- Token channel ----------------------------------------------------------------------
 ARENA_CHANNEL = env("ARENA_CHANNEL", "redis" if REDIS_URL else "memory")

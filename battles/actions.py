@@ -18,8 +18,8 @@ from django.db.models import Prefetch, QuerySet
 from arena import embedded
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.models import Contender, ContenderQuerySet
-from battles.categories import categorise
-from battles.dispatch import enqueue_generation
+from battles.categories import categorise, warm_up
+from battles.dispatch import enqueue_generation, enqueue_labelling
 from battles.duplicates import duplicate_reason, prompt_hash
 from battles.identity_questions import identity_question_reason
 from battles.leaks import leak_reason, matcher_for, registered_names
@@ -79,6 +79,7 @@ def start_battle(
             prompt_hash=prompt_hash(prompt),
         )
         _create_turn(battle, 0, prompt)
+    warm_up()
     return battle
 
 
@@ -115,6 +116,7 @@ def start_named_battle(
             contender_b=chosen[ids[-1]],
         )
         _create_turn(battle, 0, prompt)
+    warm_up()
     return battle
 
 
@@ -275,6 +277,7 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
         [BattleCategory.for_vote(vote, tag) for tag in sorted(tags)],
         ignore_conflicts=True,
     )
+    transaction.on_commit(partial(enqueue_labelling, battle.id))
     return vote
 
 

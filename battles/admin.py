@@ -17,6 +17,7 @@ from battles.models import (
     BattleMode,
     BattleStatus,
     Completion,
+    PromptLabel,
     Turn,
     Vote,
 )
@@ -144,3 +145,11 @@ class VoteAdmin(ReadOnlyAdmin):
         if not vote.battle.is_blind:
             return f"{vote.battle.get_mode_display()}: names were shown"
         return format_html("<i>{}</i>", "counted")
+
+
+@admin.register(PromptLabel)
+class PromptLabelAdmin(ReadOnlyAdmin):
+    """The LLM labeller's cached judgements; ``errors`` says why an answer was not used."""
+
+    list_display = ["prompt_hash", "judge", "labels", "errors", "created_at"]
+    search_fields = ["prompt_hash", "judge"]

@@ -1,30 +1,39 @@
 """Prompt categories of a battle, stored as ``BattleCategory`` rows at vote time.
 
-The tags follow Chatbot Arena's leaderboard categories. FastChat labels prompts with an
-LLM judge; we use transparent, dependency-free heuristics over the user prompts only (never
-the answers, which differ by side). ``overall`` is implicit and ``exclude_ties`` is not a
-tag: the ratings derive it from the outcomes.
+The tags follow Chatbot Arena's leaderboard categories (names and thresholds from
+:mod:`arena.categories`). LMArena labels prompts with an LLM judge; here transparent
+heuristics label every vote at once, over the user prompts only (never the answers, which
+differ by side), the language comes from ``lingua``, and the optional LLM labeller
+(:mod:`battles.labeller`) can replace the judge-defined tags later. ``overall`` is implicit
+and ``exclude_ties`` is not a tag: the ratings derive it from the outcomes.
 """
 
 import re
+import threading
 from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING
 
-CODING = "coding"
-MATH = "math"
-INSTRUCTION_FOLLOWING = "instruction_following"
-CREATIVE_WRITING = "creative_writing"
-HARD_PROMPTS = "hard_prompts"
-LONGER_QUERY = "longer_query"
-MULTI_TURN = "multi_turn"
-LANGUAGE_PREFIX = "language_"
-UNKNOWN_LANGUAGE = "language_unknown"
+from arena.categories import (
+    CODING,
+    CREATIVE_WRITING,
+    HARD_PROMPTS,
+    INSTRUCTION_FOLLOWING,
+    LEADERBOARD_LANGUAGES,
+    LONGER_QUERY,
+    MATH,
+    MULTI_TURN,
+    OTHER_LANGUAGE,
+    is_longer_query,
+    language_category,
+)
 
-# FastChat tags a battle "longer query" when the user prompts sum to more than 500
-# tokens (tiktoken). We approximate tokens by words and punctuation marks, which
-# undercounts BPE tokens slightly; the threshold is kept at FastChat's value.
-LONGER_QUERY_TOKENS = 500
-# FastChat's "hard prompts" need 6 of 7 judge criteria; our signals are cruder, so 4 of 7.
-HARD_PROMPT_CRITERIA = 4
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+# The live heuristics' seven signals are cruder than a judge's criteria, so a prompt
+# needs 4 of them (a judge's criteria use the public 6: arena.categories.is_hard).
+HEURISTIC_HARD_CRITERIA = 4
 
 _I = re.IGNORECASE
 
@@ -116,6 +125,8 @@ _REAL_WORLD = re.compile(
 )
 
 
+# "Longer query" counts tokens (tiktoken at LMArena); words and punctuation marks
+# undercount BPE tokens slightly, and the public threshold is kept.
 def _count_tokens(text: str) -> int:
     return len(re.findall(r"\w+|[^\w\s]", text))
 
@@ -159,81 +170,69 @@ def is_hard_prompt(text: str) -> bool:
         is_coding(text) or is_math(text),  # technical accuracy
         bool(_REAL_WORLD.search(text)),  # real-world application
     ]
-    return sum(criteria) >= HARD_PROMPT_CRITERIA
+    return sum(criteria) >= HEURISTIC_HARD_CRITERIA
 
 
 # --- Language ---------------------------------------------------------------------------
-# Non-Latin scripts identify the language (or a close family) by themselves.
-_SCRIPTS: list[tuple[str, re.Pattern[str]]] = [
-    ("japanese", re.compile(r"[\u3040-\u30ff]")),  # kana; checked before Han
-    ("korean", re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")),
-    ("chinese", re.compile(r"[\u4e00-\u9fff]")),
-    ("russian", re.compile(r"[\u0400-\u04ff]")),  # Cyrillic; Ukrainian told apart below
-    ("arabic", re.compile(r"[\u0600-\u06ff]")),
-    ("hebrew", re.compile(r"[\u0590-\u05ff]")),
-    ("greek", re.compile(r"[\u0370-\u03ff]")),
-    ("hindi", re.compile(r"[\u0900-\u097f]")),
-    ("thai", re.compile(r"[\u0e00-\u0e7f]")),
-]
+# lingua's n-gram models (high accuracy: the low-accuracy mode misreads short prompts),
+# restricted to the leaderboard's languages plus the most frequent others in LMArena's
+# traffic, detected so that they become "other" rather than a near neighbour (Italian is
+# not Spanish). Each language costs memory and load time (16: ~2 s and ~300 MB on first
+# use, see benchmarks/bench_categories.py), so the detector is built once per process,
+# lazily, and the list is kept short.
+_DETECTED_OTHERS = [
+    "ITALIAN", "PORTUGUESE", "POLISH", "DUTCH", "TURKISH", "UKRAINIAN", "VIETNAMESE",
+    "ARABIC",
+]  # fmt: skip
+# A frequent other language wins only when the detector is sure of it: on a few words
+# ("hello") the scores are close and a leaderboard language is the likelier reading.
+_OTHER_CONFIDENCE = 0.5
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+_detector_lock = threading.Lock()
 
 
-# Letters Ukrainian has and Russian lacks.
-_UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
+@cache
+def _detector() -> "LanguageDetector":
+    from lingua import Language, LanguageDetectorBuilder
+
+    names = [n.upper() for n in LEADERBOARD_LANGUAGES] + _DETECTED_OTHERS
+    detector = LanguageDetectorBuilder.from_languages(*(Language.from_str(n) for n in names))
+    return detector.build()
 
 
-# Latin-script languages: their most frequent function words, which rarely overlap.
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "english": _words(
-        "the and is are was of to in that it for on with as this what how you can i "
-        "be have do not please my me your an why explain write solve give tell list"
-    ),
-    "spanish": _words(
-        "el la los las de que y en un una es por con para del se no como más pero "
-        "qué cómo está son mi"
-    ),
-    "french": _words(
-        "le la les de des et est un une que qui en du dans pour pas sur ce avec je "
-        "vous il elle sont comment"
-    ),
-    "german": _words(
-        "der die das und ist nicht ein eine ich sie es zu mit auf für den dem wie "
-        "was sind auch bitte"
-    ),
-    "portuguese": _words(
-        "o a os as de que e do da em um uma para com não é por mais como dos das "
-        "você são"
-    ),
-    "italian": _words(
-        "il lo la gli le di che e è un una per con non sono del della come anche "
-        "mi ti questo"
-    ),
-    "dutch": _words(
-        "de het een en van is dat niet ik je op te voor met zijn er maar ook wat"
-    ),
-    "polish": _words(
-        "i w nie na się z że do to jest jak co ale o po czy jestem jak"
-    ),
-}
+def _load_models() -> None:
+    with _detector_lock:  # one load per process, however many battles start at once
+        _detector().detect_language_of("warm up")
+
+
+def warm_up() -> None:
+    """Load the language models in the background, once per process.
+
+    Called when a battle starts: its answers stream for seconds, so by the vote (which
+    labels the prompt inside its transaction) the models are in memory.
+    """
+    if _detector.cache_info().currsize == 0 and not _detector_lock.locked():
+        threading.Thread(target=_load_models, name="lingua-warm-up", daemon=True).start()
 
 
 def detect_language(text: str) -> str:
-    """A lower-case language name, or ``unknown`` when the prompt gives too little to go on."""
+    """A leaderboard language's lower-case name, ``other``, or ``unknown`` (no letters)."""
     prose = _strip_code(text)
-    letters = re.findall(r"[^\W\d_]", prose)
-    if not letters:
+    if not re.search(r"[^\W\d_]", prose):
         return "unknown"
-    for name, pattern in _SCRIPTS:
-        # A few foreign characters (a quoted name) do not make the prompt that language.
-        if len(pattern.findall(prose)) >= max(2, len(letters) // 5):
-            return "ukrainian" if name == "russian" and _UKRAINIAN.search(prose) else name
-    words = re.findall(r"[^\W\d_]+", prose.lower())
-    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
-    best = max(scores, key=lambda lang: scores[lang])
-    return best if scores[best] > 0 else "unknown"
+    with _detector_lock:
+        detector = _detector()
+    scores = detector.compute_language_confidence_values(prose)
+    best = scores[0]
+    if best.value <= 0:  # a script none of the detector's languages is written in
+        return OTHER_LANGUAGE
+    if best.language.name.lower() in LEADERBOARD_LANGUAGES:
+        return best.language.name.lower()
+    if best.value >= _OTHER_CONFIDENCE:
+        return OTHER_LANGUAGE
+    listed = next(s for s in scores if s.language.name.lower() in LEADERBOARD_LANGUAGES)
+    return listed.language.name.lower() if listed.value > 0 else OTHER_LANGUAGE
 
 
 def categorise(prompts: list[str]) -> set[str]:
@@ -250,9 +249,11 @@ def categorise(prompts: list[str]) -> set[str]:
         (INSTRUCTION_FOLLOWING, is_instruction_following(text)),
         (CREATIVE_WRITING, is_creative_writing(text)),
         (HARD_PROMPTS, is_hard_prompt(text)),
-        (LONGER_QUERY, sum(_count_tokens(p) for p in prompts) > LONGER_QUERY_TOKENS),
+        (LONGER_QUERY, is_longer_query(sum(_count_tokens(p) for p in prompts))),
         (MULTI_TURN, len(prompts) > 1),
     )
     tags.update(name for name, matched in checks if matched)
-    tags.add(LANGUAGE_PREFIX + detect_language(prompts[0] if prompts else ""))
+    language = language_category(detect_language(prompts[0] if prompts else ""))
+    if language is not None:
+        tags.add(language)
     return tags

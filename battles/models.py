@@ -422,3 +422,22 @@ class DuplicateCap(models.Model):
 
     def __str__(self) -> str:
         return f"duplicate cap {self.cap}"
+
+
+class PromptLabel(models.Model):
+    """The LLM labeller's judgement of one conversation's user prompts, cached by hash.
+
+    ``prompt_hash`` is the SHA-256 of the normalised prompts (``battles.labeller``), so a
+    prompt asked again is judged once. ``labels`` maps a category to True/False for each
+    task the judge answered properly (plus ``criteria`` and ``if_score``); ``errors`` maps
+    a task to why its output could not be used (that category keeps the heuristic label).
+    """
+
+    prompt_hash = models.CharField(max_length=64, unique=True)
+    judge = models.CharField(max_length=64)  # the judge contender's codename
+    labels = models.JSONField(default=dict)
+    errors = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.prompt_hash[:12]} by {self.judge}"

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from battles.generation import run_generation
 from battles.housekeeping import run_housekeeping
+from battles.labeller import label_battle
 
 
 # acks_late: a worker killed mid-stream leaves the message unacknowledged, so it is
@@ -24,3 +25,10 @@ def housekeeping_task() -> dict[str, int]:
         "failed_completions": report.failed_completions,
         "abandoned_battles": report.abandoned_battles,
     }
+
+
+# The optional LLM labeller (ARENA_LABELLER_JUDGE), after the vote; idempotent, so a
+# redelivered message only re-applies the cached judgement.
+@shared_task(name="battles.label_battle_task", acks_late=True, ignore_result=True)
+def label_battle_task(battle_id: str) -> None:
+    label_battle(UUID(battle_id))

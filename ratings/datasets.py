@@ -26,6 +26,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from arena.categories import (
+    BASE_CATEGORIES,
+    HARD_CRITERIA,
+    is_hard,
+    is_longer_query,
+    language_category,
+)
 from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE, PairCounts, counts_from_battles
 
 Format = Literal["auto", "fastchat", "arena-csv", "pairs"]
@@ -34,22 +41,11 @@ WINNER_CODES = {
     "model_a": A_WINS, "model_b": B_WINS, "tie": TIE, "tie (bothbad)": BOTH_BAD,
     "both_bad": BOTH_BAD,
 }  # fmt: skip
-#: Category order of every leaderboard; languages follow, sorted.
-BASE_CATEGORIES = [
-    "overall", "coding", "math", "instruction_following", "creative_writing",
-    "hard_prompts", "longer_query", "multi_turn", "exclude_ties",
-]  # fmt: skip
-#: LMArena's hard-prompt criteria; a prompt is "hard" when it meets at least 6 of them.
-HARD_CRITERIA = [
-    "specificity", "domain_knowledge", "complexity", "problem_solving", "creativity",
-    "technical_accuracy", "real_world",
-]  # fmt: skip
 #: FastChat's style-control elements: a-side counts, then b-side counts.
 STYLE_ELEMENTS = [
     "sum_assistant_a_tokens", "header_count_a", "list_count_a", "bold_count_a",
     "sum_assistant_b_tokens", "header_count_b", "list_count_b", "bold_count_b",
 ]  # fmt: skip
-LONGER_QUERY_TOKENS = 500
 PAIR_COLUMNS = ["model_i", "model_j", "wins_i", "wins_j", "tie", "tie_bothbad"]
 
 
@@ -329,9 +325,10 @@ def derive_categories(
     Follows LMArena's definitions: ``coding`` is ``is_code``; ``math``,
     ``instruction_following`` and ``creative_writing`` are the ``category_tag``
     classifier flags; ``hard_prompts`` needs at least 6 of the 7 ``criteria_v0.1``
-    flags; ``longer_query`` is ``conv_metadata.sum_user_tokens >= 500``;
+    flags; ``longer_query`` is ``conv_metadata.sum_user_tokens > 500``;
     ``multi_turn`` is ``turn > 1``; ``exclude_ties`` drops ties and both-bad;
-    ``language_<name>`` per ``language`` value (except "unknown").
+    ``language_<name>`` per ``language`` value ("English" and "en" alike, none for
+    "unknown"). Names and thresholds come from :mod:`arena.categories`.
 
     Returns
     -------
@@ -354,10 +351,10 @@ def derive_categories(
     criteria = [f"category_tag.criteria_v0.1.{c}" for c in HARD_CRITERIA]
     if all(c in cols for c in criteria):
         hits = sum(_as_bool(frame[c]).astype(int) for c in criteria)
-        found["hard_prompts"] = np.asarray(hits) >= 6
+        found["hard_prompts"] = is_hard(np.asarray(hits))
     if "conv_metadata.sum_user_tokens" in cols:
         tokens = pd.to_numeric(frame["conv_metadata.sum_user_tokens"], errors="coerce")
-        found["longer_query"] = (tokens.fillna(0) >= LONGER_QUERY_TOKENS).to_numpy()
+        found["longer_query"] = is_longer_query(tokens.fillna(0)).to_numpy()
     if "turn" in cols:
         turns = pd.to_numeric(frame["turn"], errors="coerce")
         found["multi_turn"] = (turns.fillna(1) > 1).to_numpy()
@@ -365,10 +362,11 @@ def derive_categories(
     names = [c for c in BASE_CATEGORIES if c in found]
     masks = [found[c] for c in names]
     if "language" in cols:
-        lang = frame["language"].astype("string").str.strip()
-        for value in sorted(v for v in lang.dropna().unique() if v and v.lower() != "unknown"):
-            names.append("language_" + str(value).lower().replace(" ", "_"))
-            masks.append((lang == value).fillna(False).to_numpy(dtype=bool))
+        lang = frame["language"].astype("string").fillna("")
+        language_tags = lang.map(lambda v: language_category(str(v)) or "")
+        for tag in sorted(t for t in language_tags.unique() if t):
+            names.append(tag)
+            masks.append((language_tags == tag).to_numpy(dtype=bool))
     return names, masks
 
 

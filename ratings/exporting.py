@@ -32,10 +32,16 @@ from typing import IO, Any, Literal
 
 from django.db.models import Q, Sum
 
+from arena.categories import (
+    BASE_CATEGORIES,
+    HARD_CRITERIA,
+    IMPLICIT,
+    LANGUAGE_PREFIX,
+    LONGER_QUERY_TOKENS,
+)
 from arena.models import Contender, revealed_q
 from battles.models import BattleCategory, Completion, Outcome, Turn
 from ratings.aggregation import STYLE_FIELDS, eligible_votes
-from ratings.datasets import HARD_CRITERIA, LONGER_QUERY_TOKENS
 from ratings.pii import scrub_pii
 
 ExportFormat = Literal["fastchat", "arena-csv"]
@@ -48,12 +54,8 @@ FASTCHAT_WINNER = {
     Outcome.BOTH_BAD: "tie (bothbad)",
 }
 ARENA_WINNER = {**FASTCHAT_WINNER, Outcome.BOTH_BAD: "both_bad"}
-LANGUAGE_PREFIX = "language_"
 # Tags the public layout can carry (besides language_*); others are counted as dropped.
-KNOWN_TAGS = {
-    "coding", "math", "instruction_following", "creative_writing", "hard_prompts",
-    "longer_query", "multi_turn",
-}  # fmt: skip
+KNOWN_TAGS = set(BASE_CATEGORIES) - IMPLICIT
 CSV_COLUMNS = [
     "id", "model_a", "model_b", "winner",
     "category_tag.creative_writing_v0.1.creative_writing",
@@ -230,9 +232,9 @@ def _record(
     prompt_tokens = sum(len(t.prompt) for t in turns) // 4  # ~4 characters a token
     # The arena's own label decides which side of the public threshold we land on.
     if "longer_query" in tags:
-        prompt_tokens = max(prompt_tokens, LONGER_QUERY_TOKENS)
+        prompt_tokens = max(prompt_tokens, LONGER_QUERY_TOKENS + 1)
     else:
-        prompt_tokens = min(prompt_tokens, LONGER_QUERY_TOKENS - 1)
+        prompt_tokens = min(prompt_tokens, LONGER_QUERY_TOKENS)
     n_turns = max(len(turns), 2) if "multi_turn" in tags else 1
     meta: dict[str, Any] = {"sum_user_tokens": prompt_tokens, "turns": n_turns}
     if style is not None:

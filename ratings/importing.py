@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from arena.categories import IMPLICIT
 from arena.models import BackendKind, Contender, ContenderStatus
 from battles.duplicates import prompt_hash
 from battles.models import Battle, BattleCategory, BattleStatus, Outcome, Vote
@@ -31,8 +32,6 @@ from ratings.datasets import Format, LoadedVotes, load_votes
 from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE
 
 OUTCOMES = {A_WINS: Outcome.A, B_WINS: Outcome.B, TIE: Outcome.TIE, BOTH_BAD: Outcome.BOTH_BAD}
-# Categories that are not stored as tags: overall is implicit, exclude_ties is derived.
-IMPLICIT = {"overall", "exclude_ties"}
 HISTORIC_VOTER = "historic"
 BATCH_SIZE = 5000
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from battles.categories import LONGER_QUERY_TOKENS, categorise, detect_language
+from arena.categories import LEADERBOARD_LANGUAGES, LONGER_QUERY_TOKENS
+from battles.categories import categorise, detect_language
 
 
 def _tags(*prompts: str) -> set[str]:
@@ -99,6 +100,13 @@ def test_longer_query_sums_the_user_prompts() -> None:
     assert "longer_query" in _tags(half, half)
 
 
+def test_longer_query_is_more_than_the_threshold_live_and_on_import() -> None:
+    # the same rule as the file reader's conv_metadata.sum_user_tokens (> 500)
+    exactly = " ".join(["word"] * LONGER_QUERY_TOKENS)
+    assert "longer_query" not in _tags(exactly)
+    assert "longer_query" in _tags(exactly + " more")
+
+
 def test_multi_turn() -> None:
     assert "multi_turn" not in _tags("hello")
     assert "multi_turn" in _tags("hello", "and again")
@@ -111,20 +119,24 @@ def test_multi_turn() -> None:
         ("¿Cómo funciona una vacuna en el cuerpo?", "spanish"),
         ("Comment est-ce que les vaccins fonctionnent dans le corps ?", "french"),
         ("Wie funktioniert ein Impfstoff und was ist das Immunsystem?", "german"),
-        ("Come funziona un vaccino e perché è utile per la salute?", "italian"),
-        ("Como funciona uma vacina e por que é importante para você?", "portuguese"),
+        # languages without a leaderboard category are "other" (no tag), not a neighbour
+        ("Come funziona un vaccino e perché è utile per la salute?", "other"),
+        ("Como funciona uma vacina e por que é importante para você?", "other"),
         ("疫苗是如何起作用的？", "chinese"),  # noqa: RUF001
         ("ワクチンはどのように機能しますか？", "japanese"),  # noqa: RUF001
         ("백신은 어떻게 작동합니까?", "korean"),
         ("Как работает вакцина?", "russian"),
-        ("Як працює вакцина і що це таке?", "ukrainian"),  # noqa: RUF001
-        ("كيف يعمل اللقاح؟", "arabic"),
+        ("Як працює вакцина і що це таке?", "other"),  # noqa: RUF001
+        ("كيف يعمل اللقاح؟", "other"),
         ("12345 + 678", "unknown"),
+        ("thanks!", "english"),  # a few words still get the likelier leaderboard language
     ],
 )
 def test_language(prompt: str, language: str) -> None:
     assert detect_language(prompt) == language
-    assert f"language_{language}" in _tags(prompt)
+    languages = {t for t in _tags(prompt) if t.startswith("language_")}
+    # only the leaderboard's languages are categories, as in the imported public files
+    assert languages == ({f"language_{language}"} if language in LEADERBOARD_LANGUAGES else set())
 
 
 def test_code_does_not_decide_the_language() -> None:

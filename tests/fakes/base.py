@@ -12,7 +12,9 @@ before its first visible token), ``pause`` (``pause-8`` = half the answer, 8 s o
 silence, the rest), ``big`` (``big-1024`` = an answer of about 1024 KB, streamed in
 1 KB deltas), ``stream-error`` (an error event mid-stream), ``strict`` (OpenAI only:
 rejects ``stream_options`` with 400, like some compatible servers), ``modern`` (OpenAI
-only: rejects ``max_tokens``, wants ``max_completion_tokens``). Reasoning models think
+only: rejects ``max_tokens``, wants ``max_completion_tokens``), ``judge`` (answers the
+LLM labeller's category tasks like a judge, from keywords of the prompt: see
+``judge_answer``; ``judge-garbage`` answers in no format at all). Reasoning models think
 aloud first, in a ``trace`` that, like real ones, names the model id: ``reasoning``
 (OpenAI only: ``reasoning_content`` deltas, as DeepSeek, xAI and vLLM send them),
 ``reasoning-field`` (OpenAI only: the ``reasoning`` field, as OpenRouter sends it),
@@ -53,6 +55,7 @@ SCENARIOS = (
     "stream-error",
     "strict",
     "modern",
+    "judge",
 )
 # How long a hanging scenario holds its connection at most (it ends early on shutdown).
 HANG_SECONDS = 60.0
@@ -96,6 +99,8 @@ class Scenario:
             return Pacing(tokens, pause_at=len(tokens) // 2, pause=self.number(10.0))
         if self.name == "big":
             return Pacing(convo.big_tokens(kilobytes=int(self.number(1024))))
+        if self.name == "judge":
+            return Pacing(_TOKEN.findall(judge_answer(convo, garbage=self.arg == "garbage")))
         return Pacing(convo.tokens())
 
 
@@ -113,6 +118,28 @@ class Pacing:
     def before(self, index: int) -> float:
         """Seconds of silence before token ``index``."""
         return self.delay + (self.pause if index == self.pause_at else 0.0)
+
+
+def judge_answer(convo: "Conversation", *, garbage: bool = False) -> str:
+    """A judge's verdict on the last user prompt, in the format its task asks for.
+
+    The task is told by the answer format its system prompt asks for; the verdict by
+    keywords: "hard" meets all 7 criteria, "exactly" is complex instruction following,
+    "solve" is math, "poem" is creative writing. Chatty, as judges are.
+    """
+    prompt = next((text for role, text in reversed(convo.messages) if role == "user"), "")
+    prompt = prompt.lower()
+    if garbage:
+        return "I would rather not label this prompt."
+    if "python list" in convo.system.lower():
+        return "[1, 2, 3, 4, 5, 6, 7]" if "hard" in prompt else "Criteria met: [1]"
+    if "<score>" in convo.system:
+        return "<score>5</score>" if "exactly" in prompt else "<score>1</score>"
+    if "math" in convo.system.lower():
+        return "<decision>\nyes\n</decision>" if "solve" in prompt else "<decision>no</decision>"
+    if "creative" in convo.system.lower():
+        return "<decision>yes</decision>" if "poem" in prompt else "<decision>no</decision>"
+    return "I am a judge without a task."
 
 
 def trace(model: str) -> list[str]:

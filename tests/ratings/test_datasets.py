@@ -62,7 +62,7 @@ def test_fastchat_categories_follow_lmarena_definitions():
         "instruction_following": 2,
         "creative_writing": 1,
         "hard_prompts": 3,  # at least 6 of the 7 criteria
-        "longer_query": 3,  # sum_user_tokens >= 500
+        "longer_query": 3,  # sum_user_tokens > 500
         "multi_turn": 3,  # turn > 1
         "exclude_ties": 7,
         "language_chinese": 2,
@@ -91,6 +91,27 @@ def test_arena_csv_categories():
         "exclude_ties": 4,
     }
     assert votes.battles is not None and votes.battles.style is None
+
+
+def test_language_codes_and_names_share_one_category_and_500_tokens_is_not_longer(tmp_path):
+    # The 140k file writes ISO codes ("en"), FastChat's files names ("English").
+    path = tmp_path / "votes.csv"
+    path.write_text(
+        "id,model_a,model_b,winner,language,conv_metadata.sum_user_tokens\n"
+        "1,a,b,model_a,en,500\n"
+        "2,a,b,model_b,English,501\n"
+        "3,a,b,tie,zh,10\n"
+        "4,a,b,tie,<err>,10\n"
+        "5,a,b,tie,und,10\n"
+        "6,a,b,tie,Italian,10\n"
+    )
+    counts = load_votes(path).counts
+    sizes = dict(zip(counts.categories, counts.n_battles.tolist(), strict=True))
+    assert sizes["language_english"] == 2 and sizes["language_chinese"] == 1
+    # no language, or one without a leaderboard category (as live): no language category
+    assert not {"language_<err>", "language_und", "language_unknown"} & set(sizes)
+    assert "language_italian" not in sizes
+    assert sizes["longer_query"] == 1
 
 
 def test_gzip_is_transparent():

@@ -3,12 +3,17 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
+from django.test import Client
 
 from arena.models import Contender
 from battles.models import Battle, BattleCategory, Vote
 from ratings.aggregation import aggregate_votes
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def fastchat_file(tmp_path: Path, extra: list[str] | None = None) -> Path:
@@ -197,3 +202,29 @@ def test_arena_csv_reuses_a_revealed_contender_of_the_same_name(tmp_path: Path) 
     assert battle.contender_a == live
     assert "math" in battle.category_tags.values_list("category", flat=True)
     assert Contender.objects.filter(historic=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_slice_of_the_140k_file_gives_categories_and_a_leaderboard(client: Client) -> None:
+    # The first 400 rows of LMArena's arena-human-preference-140k (CC-BY-4.0), as
+    # ../shared/data ships it: what `make run VOTES=demo` imports.
+    path = FIXTURES / "arena_140k_slice.csv.gz"
+    frame = pd.read_csv(path)
+    call_command("import_battles", str(path), verbosity=0)
+    call_command("recompute_ratings", verbosity=0)
+
+    counted = BattleCategory.objects.values("category").annotate(n=Count("id"))
+    sizes = {row["category"]: row["n"] for row in counted}
+    criteria = frame[[c for c in frame.columns if c.startswith("category_tag.criteria_v0.1.")]]
+    assert sizes == {
+        "math": int(frame["category_tag.math_v0.1.math"].sum()),
+        "instruction_following": int(frame["category_tag.if_v0.1.if"].fillna(False).sum()),
+        "creative_writing": int(frame["category_tag.creative_writing_v0.1.creative_writing"].sum()),
+        "hard_prompts": int((criteria.sum(axis=1) >= 6).sum()),
+    }
+    body = client.get("/api/leaderboard").json()
+    models = set(frame["model_a"]) | set(frame["model_b"])
+    assert {r["name"] for r in body["rows"]} == models
+    assert {"overall", "math", "hard_prompts", "creative_writing"} <= set(body["categories"])
+    hard = client.get("/api/leaderboard?category=hard_prompts").json()
+    assert hard["rows"] and all(r["rating"] is not None for r in hard["rows"])

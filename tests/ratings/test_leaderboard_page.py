@@ -68,6 +68,7 @@ def test_category_tabs_switch_the_table(client: Client) -> None:
     assert tab in overall
     assert f"{tab} aria-current" not in overall
     assert f'{tab} aria-current="page"' in coding
+    assert f"{tab}>Coding</a>" in overall  # the public label (arena.categories)
     assert "9 votes in this category" in coding
     assert unknown.status_code == 404
     assert "Unknown category" in unknown.content.decode()

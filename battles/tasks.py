@@ -4,6 +4,7 @@ from uuid import UUID
 
 from celery import shared_task
 
+from battles.breaker import probe_breakers
 from battles.generation import run_generation
 from battles.housekeeping import run_housekeeping
 
@@ -24,3 +25,9 @@ def housekeeping_task() -> dict[str, int]:
         "failed_completions": report.failed_completions,
         "abandoned_battles": report.abandoned_battles,
     }
+
+
+# Scheduled like housekeeping: half-open circuit breakers get their one probe request.
+@shared_task(name="battles.probe_breakers_task", ignore_result=True)
+def probe_breakers_task() -> dict[str, int]:
+    return probe_breakers()

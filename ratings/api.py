@@ -22,6 +22,7 @@ from ratings.boards import (
     overview,
     visible_contender,
 )
+from ratings.access import sees_preliminary
 from ratings.models import RatingSnapshot
 from ratings.snapshots import current_snapshot
 
@@ -46,6 +47,9 @@ class LeaderboardRow(BaseModel):
     win_rate: float | None
     # Probability of being #1 among the ranked contenders.
     p_first: float | None
+    # Revealed, with fewer than ARENA_PROVISIONAL_VOTES votes since the reveal.
+    provisional: bool = False
+    retired_at: datetime | None = None
 
 
 class StyleCoefficient(BaseModel):
@@ -130,6 +134,8 @@ class ModelReport(Schema):
     name: str
     revealed: bool
     retired: bool
+    retired_at: datetime | None = None
+    provisional: bool = False
     organisation: str
     computed_at: datetime
     snapshot: int
@@ -168,7 +174,7 @@ def leaderboard(
 ) -> dict[str, Any]:
     """Ratings of one category (style-controlled by default where the category has the
     fit); unrevealed codenames are listed only for staff, retired contenders on request."""
-    staff = request.user.is_staff
+    staff = sees_preliminary(request.user)
     snapshot = current_snapshot()
     if snapshot is None:
         return _empty_board(category, show_retired)
@@ -207,7 +213,7 @@ def leaderboard_overview(
         raise BadRequest(f"cannot sort by {sort!r}: a category, rating, votes or name")
     return overview(
         snapshot,
-        staff=request.user.is_staff,
+        staff=sees_preliminary(request.user),
         style_control=style_control,
         show_retired=show_retired,
         sort=sort,
@@ -220,7 +226,7 @@ def leaderboard_model(
     request: HttpRequest, contender_id: int, style_control: bool = True
 ) -> dict[str, Any]:
     """One contender across categories, and its win rate against every opponent."""
-    staff = request.user.is_staff
+    staff = sees_preliminary(request.user)
     snapshot = current_snapshot()
     contender = visible_contender(contender_id, staff=staff)
     if snapshot is None or contender is None:
@@ -235,7 +241,7 @@ def leaderboard_export(
     snapshot: int | None = None,
 ) -> HttpResponse:
     """Every row of one snapshot (the latest by default): both fits, all categories."""
-    staff = request.user.is_staff
+    staff = sees_preliminary(request.user)
     chosen = (
         current_snapshot()
         if snapshot is None

@@ -254,6 +254,10 @@ ARENA_CONNECTION_TEST_TIMEOUT = envfloat("ARENA_CONNECTION_TEST_TIMEOUT", 60.0)
 ARENA_PROVISIONAL_VOTES = envint("ARENA_PROVISIONAL_VOTES", 500)
 # Members of this Django group (and staff) see the preliminary leaderboard.
 ARENA_ANALYST_GROUP = env("ARENA_ANALYST_GROUP", "analysts")
+# The transparency page: battle shares over this many days; a never-revealed variant is
+# counted under its organisation only this many days after its retirement.
+ARENA_TRANSPARENCY_DAYS = envint("ARENA_TRANSPARENCY_DAYS", 30)
+ARENA_TRANSPARENCY_DELAY_DAYS = envint("ARENA_TRANSPARENCY_DELAY_DAYS", 30)
 # Housekeeping fails a completion still unfinished this long past its generation timeout
 # (its task was lost), and abandons unvoted battles this long after their last turn.
 ARENA_STUCK_MARGIN = envfloat("ARENA_STUCK_MARGIN", 120.0)

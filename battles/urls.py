@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from battles import views
+from battles import report_views, views
 
 app_name = "battles"
 
@@ -9,4 +9,6 @@ urlpatterns: list[URLPattern] = [
     path("battles/<uuid:battle_id>/", views.battle_page, name="battle"),
     path("battles/<uuid:battle_id>/turns/", views.follow_up, name="follow_up"),
     path("battles/<uuid:battle_id>/vote/", views.vote, name="vote"),
+    path("ops/health/", report_views.backend_health_page, name="health"),
+    path("transparency/", report_views.transparency_page, name="transparency"),
 ]

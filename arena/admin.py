@@ -84,9 +84,13 @@ class ContenderAdmin(admin.ModelAdmin):
             "Identity",
             {
                 "fields": (
-                    "public_name", "organisation", "variant_of", "revealed_at",
-                    "votes_at_reveal", "retired_at",
-                ),  # fmt: skip
+                    "public_name",
+                    "organisation",
+                    "variant_of",
+                    "revealed_at",
+                    "votes_at_reveal",
+                    "retired_at",
+                ),
                 "description": "A public name stays hidden from voters until revealed "
                 "(the 'Reveal' action).",
             },
@@ -117,7 +121,9 @@ class ContenderAdmin(admin.ModelAdmin):
         level = messages.SUCCESS if result.ok else messages.ERROR
         self.message_user(request, f"Test of {contender.codename}: {result.describe()}", level)
 
-    def save_model(self, request: HttpRequest, obj: Contender, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Contender, form: ModelForm, change: bool
+    ) -> None:
         """Edits are saved as typed, except the status: a change goes through the lifecycle
         (logged, breaker and retirement fields kept right)."""
         if not change:

@@ -126,20 +126,20 @@ def backend_health(window: timedelta, now: datetime | None = None) -> list[Conte
     counts = finished.values("contender_id").annotate(
         n=Count("id"), failed=Count("id", filter=Q(status=CompletionStatus.FAILED))
     )
-    for row in counts:
-        health = report.get(row["contender_id"])
+    for cid, n, failed in counts.values_list("contender_id", "n", "failed"):
+        health = report.get(cid)
         if health is not None:
-            health.finished, health.failed = row["n"], row["failed"]
+            health.finished, health.failed = n, failed
     reasons = (
         finished.filter(status=CompletionStatus.FAILED)
         .annotate(reason=_reason())
         .values("contender_id", "reason")
         .annotate(n=Count("id"))
     )
-    for row in reasons:
-        health = report.get(row["contender_id"])
+    for cid, reason, n in reasons.values_list("contender_id", "reason", "n"):
+        health = report.get(cid)
         if health is not None:
-            health.errors[row["reason"]] = row["n"]
+            health.errors[reason] = n
     timed = finished.filter(status=CompletionStatus.DONE, started_at__isnull=False)
     timings = _timings_postgresql(timed) if connection.vendor == "postgresql" else _timings(timed)
     for cid, (first, total) in timings.items():
@@ -179,6 +179,8 @@ def _timings(done: QuerySet[Completion]) -> dict[int, tuple[Timing, Timing]]:
     firsts: dict[int, list[float]] = defaultdict(list)
     totals: dict[int, list[float]] = defaultdict(list)
     for cid, started, first, finished in rows:
+        if started is None or finished is None:
+            continue  # excluded by the query; the guard is for the type checker
         totals[cid].append((finished - started).total_seconds())
         if first is not None:
             firsts[cid].append((first - started).total_seconds())

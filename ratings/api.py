@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 from pydantic import BaseModel
 
 from arena.errors import BadRequest, NotFound
+from ratings.access import sees_preliminary
 from ratings.boards import (
     EXPORT_COLUMNS,
     SORT_KEYS,
@@ -22,7 +23,6 @@ from ratings.boards import (
     overview,
     visible_contender,
 )
-from ratings.access import sees_preliminary
 from ratings.models import RatingSnapshot
 from ratings.snapshots import current_snapshot
 

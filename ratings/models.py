@@ -100,9 +100,10 @@ class RatingSnapshot(models.Model):
             .first()
         )
         styled = bool(style_control and result is not None and result.style_votes > 0)
-        rows = list(
-            self.visible_rows(category, staff=staff, style_control=styled, show_retired=show_retired)
+        visible = self.visible_rows(
+            category, staff=staff, style_control=styled, show_retired=show_retired
         )
+        rows = list(visible)
         from ratings.provisional import provisional_ids  # builds on this module
 
         provisional = provisional_ids(self, [row.contender for row in rows])

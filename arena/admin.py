@@ -36,6 +36,24 @@ class RevealedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class VariantGroupFilter(admin.SimpleListFilter):
+    """A vendor's private variants, grouped under the model they are variants of."""
+
+    title = "variant group"
+    parameter_name = "variants_of"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        roots = Contender.objects.filter(variants__isnull=False).distinct()
+        return [(str(c.pk), c.codename) for c in roots.only("id", "codename")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Contender]) -> QuerySet[Contender]:
+        value = self.value()
+        if value and value.isdigit():
+            root = int(value)
+            return queryset.filter(models.Q(pk=root) | models.Q(variant_of_id=root))
+        return queryset
+
+
 class TransitionInline(admin.TabularInline):
     """The contender's history on its change page: read-only, never edited."""
 
@@ -67,7 +85,7 @@ class ContenderAdmin(admin.ModelAdmin):
         "retired_at",
         "consecutive_failures",
     )
-    list_filter = ("status", "backend", RevealedFilter, "historic")
+    list_filter = ("status", "backend", RevealedFilter, VariantGroupFilter, "historic")
     search_fields = ("codename", "public_name", "organisation", "provider_model")
     readonly_fields = (
         "revealed_at", "retired_at", "votes_at_reveal", "created_at", "consecutive_failures",

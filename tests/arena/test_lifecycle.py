@@ -152,3 +152,14 @@ def test_admin_retire_action_and_history_on_the_change_page(admin_client: Client
     assert "history (every lifecycle step)" in page.lower()
     assert "retired" in page and "admin" in page
     assert "Test connection" in page
+
+
+def test_admin_groups_a_vendors_variants(admin_client: Client) -> None:
+    base = make_contender("base-model")
+    make_contender("base-model-v2", variant_of=base)
+    make_contender("unrelated")
+
+    page = admin_client.get("/admin/arena/contender/", {"variants_of": base.pk}).content.decode()
+
+    assert "base-model-v2" in page and ">unrelated<" not in page
+    assert "variant group" in page

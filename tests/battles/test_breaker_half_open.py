@@ -131,3 +131,24 @@ def test_opening_is_logged_once() -> None:
     assert [(s.from_status, s.to_status, s.via) for s in steps] == [
         ("active", "outage", "breaker")
     ]
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="in-memory SQLite is one connection")
+def test_workers_failing_at_once_open_it_once() -> None:
+    contender = make_contender("wobbly")
+    record_failure(contender.pk)
+    opened, barrier = [], threading.Barrier(6)
+
+    def fail() -> None:
+        barrier.wait()
+        opened.append(record_failure(contender.pk))
+        connection.close()
+
+    threads = [threading.Thread(target=fail) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(opened) == [False] * 5 + [True]
+    assert ContenderTransition.objects.filter(contender=contender, to_status="outage").count() == 1

@@ -258,6 +258,8 @@ ARENA_ANALYST_GROUP = env("ARENA_ANALYST_GROUP", "analysts")
 # counted under its organisation only this many days after its retirement.
 ARENA_TRANSPARENCY_DAYS = envint("ARENA_TRANSPARENCY_DAYS", 30)
 ARENA_TRANSPARENCY_DELAY_DAYS = envint("ARENA_TRANSPARENCY_DELAY_DAYS", 30)
+# Seconds the public transparency report is reused before it is computed again.
+ARENA_TRANSPARENCY_CACHE = envint("ARENA_TRANSPARENCY_CACHE", 60)
 # Housekeeping fails a completion still unfinished this long past its generation timeout
 # (its task was lost), and abandons unvoted battles this long after their last turn.
 ARENA_STUCK_MARGIN = envfloat("ARENA_STUCK_MARGIN", 120.0)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -109,3 +110,17 @@ def test_the_page_states_the_policy_and_the_counts(
     assert "Two unrevealed models never meet" in page
     assert "1 model in blind testing now; 2 private variants tested and never revealed" in page
     assert "alpha-v" not in page and ">blind<" not in page
+
+
+def test_the_page_reuses_its_report_for_a_while(client: Client) -> None:
+    make_contender("first", revealed=True, organisation="Acme")
+    client.get("/transparency/")
+    make_contender("second", revealed=True, organisation="Acme")
+
+    cached = client.get("/transparency/").content.decode()
+    with override_settings(ARENA_TRANSPARENCY_CACHE=0):
+        cache.clear()
+        fresh = client.get("/transparency/").content.decode()
+
+    assert "<td>1</td>" in cached.split('id="org-tests"')[1]
+    assert "<td>2</td>" in fresh.split('id="org-tests"')[1]

@@ -1,5 +1,6 @@
 """The operator's backend-health page and the public transparency page."""
 
+import contextlib
 from typing import Any
 
 import redis
@@ -44,8 +45,6 @@ def _cached_report() -> dict[str, Any]:
     if found is not None:
         return dict(found)
     report = transparency_report()
-    try:
+    with contextlib.suppress(*_CACHE_ERRORS):
         cache.set(_REPORT_KEY, report, settings.ARENA_TRANSPARENCY_CACHE)
-    except _CACHE_ERRORS:
-        pass
     return report

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -141,6 +142,18 @@ class Contender(models.Model):
     historic = models.BooleanField(default=False)
     revealed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # A vendor's private variants point at one model of theirs (grouped on the admin
+    # and counted on the transparency page).
+    variant_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variants"
+    )
+    # Set by the lifecycle (``arena.lifecycle``), never by hand.
+    retired_at = models.DateTimeField(null=True, blank=True)
+    # When the circuit breaker last opened (or its half-open probe last started).
+    breaker_opened_at = models.DateTimeField(null=True, blank=True)
+    # Counted votes when revealed: the leaderboard marks it provisional until it has
+    # ``ARENA_PROVISIONAL_VOTES`` more.
+    votes_at_reveal = models.PositiveBigIntegerField(default=0)
 
     objects = ContenderQuerySet.as_manager()
 
@@ -200,8 +213,55 @@ class Contender(models.Model):
         self.save(update_fields=["public_name", "organisation", "revealed_at"])
 
     def set_status(self, status: str) -> None:
-        """Pause, resume, retire; resuming also clears the circuit breaker's count."""
-        self.status = ContenderStatus(status)
-        if self.status == ContenderStatus.ACTIVE:
-            self.consecutive_failures = 0
-        self.save(update_fields=["status", "consecutive_failures"])
+        """Pause, resume, retire: through the lifecycle, which logs the step."""
+        from arena.lifecycle import change_status  # the lifecycle builds on this model
+
+        change_status(self, status)
+        self.refresh_from_db()
+
+
+class TransitionEvent(models.TextChoices):
+    ADDED = "added", "Added"
+    STATUS = "status", "Status changed"
+    REVEALED = "revealed", "Revealed"
+    TESTED = "tested", "Connection tested"
+
+
+class ContenderTransition(models.Model):
+    """One step of a contender's lifecycle: who, when, from which status to which, why.
+
+    Written only by ``arena.lifecycle``; never edited or deleted (the admin shows it
+    read-only).
+    """
+
+    contender = models.ForeignKey(Contender, on_delete=models.CASCADE, related_name="transitions")
+    at = models.DateTimeField(default=timezone.now)
+    event = models.CharField(max_length=20, choices=TransitionEvent.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    # The operator, when a person did it; ``via`` says through what (admin, command,
+    # breaker, housekeeping).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    via = models.CharField(max_length=50, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["contender", "at", "id"]
+        indexes = [models.Index(fields=["contender", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.contender_id}: {self.event} {self.from_status}->{self.to_status}"
+
+    @property
+    def summary(self) -> str:
+        """The step in words, without the note (what the public model page shows)."""
+        if self.event == TransitionEvent.ADDED:
+            return f"added ({self.to_status})"
+        if self.event == TransitionEvent.REVEALED:
+            return "revealed"
+        if self.event == TransitionEvent.TESTED:
+            return "connection tested"
+        return f"{self.from_status} \u2192 {self.to_status}"

@@ -5,15 +5,22 @@ before writing (``full_clean``) inside one transaction, so a bad argument writes
 problems come back as ``RegistryError`` with a message fit for a terminal.
 """
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from arena.models import BackendKind, Contender, ContenderStatus
+from arena import lifecycle
+from arena.connection import ConnectionResult, try_connection
+from arena.models import BackendKind, Contender, ContenderStatus, TransitionEvent
+
+if TYPE_CHECKING:
+    from arena.lifecycle import Actor
 
 # Used when an operator gives no --base-url, so the row shows where requests go.
 DEFAULT_BASE_URLS = {
@@ -55,8 +62,12 @@ def add_contender(
     weight: float = 1.0,
     params: dict[str, Any] | None = None,
     status: str = ContenderStatus.ACTIVE,
+    variant_of: str = "",
+    by: Actor = None,
+    via: str = "command",
 ) -> Contender:
-    """Register a contender; a ``public_name`` reveals it from the start."""
+    """Register a contender; a ``public_name`` reveals it from the start; ``variant_of``
+    names (by codename) the model it is a private variant of."""
     if backend not in BackendKind.values:
         raise RegistryError(
             f"Unknown backend {backend!r}; choose one of {', '.join(BackendKind.values)}."
@@ -66,7 +77,9 @@ def add_contender(
     if status not in (ContenderStatus.ACTIVE, ContenderStatus.PAUSED):
         raise RegistryError("A new contender's status must be active or paused.")
     public_name = public_name.strip()
+    parent = _get(variant_of) if variant_of else None
     contender = Contender(
+        variant_of=parent,
         codename=codename,
         backend=backend,
         base_url=base_url or DEFAULT_BASE_URLS.get(BackendKind(backend), ""),
@@ -83,6 +96,7 @@ def add_contender(
         with transaction.atomic():
             contender.full_clean()
             contender.save()
+            lifecycle.log_added(contender, by=by, via=via)
     except ValidationError as exc:
         raise RegistryError(describe(exc)) from exc
     except IntegrityError as exc:
@@ -91,27 +105,48 @@ def add_contender(
     return contender
 
 
-def reveal_contender(codename: str, public_name: str, organisation: str | None = None) -> Contender:
+def reveal_contender(
+    codename: str,
+    public_name: str,
+    organisation: str | None = None,
+    *,
+    by: Actor = None,
+    via: str = "command",
+) -> Contender:
     """Show ``public_name`` to voters from now on (past battles reveal it too)."""
     with transaction.atomic():
         contender = _get(codename, for_update=True)
         try:
-            contender.reveal(public_name, organisation)
+            lifecycle.reveal(contender, public_name, organisation, by=by, via=via)
         except ValidationError as exc:
             raise RegistryError(describe(exc)) from exc
     return contender
 
 
-def set_contender_status(codename: str, status: str) -> Contender:
-    """Pause, resume (also after an outage) or retire a contender."""
+def set_contender_status(
+    codename: str, status: str, *, by: Actor = None, via: str = "command", note: str = ""
+) -> Contender:
+    """Pause, resume (also after an outage) or retire a contender (logged)."""
     if status not in ContenderStatus.values:
         raise RegistryError(
             f"Unknown status {status!r}; choose one of {', '.join(ContenderStatus.values)}."
         )
-    with transaction.atomic():
-        contender = _get(codename, for_update=True)
-        contender.set_status(status)
+    contender = _get(codename)
+    lifecycle.change_status(contender, status, by=by, via=via, note=note)
     return contender
+
+
+def test_contender(
+    codename: str, *, by: Actor = None, via: str = "command"
+) -> tuple[Contender, ConnectionResult]:
+    """One real streamed request to the contender's backend, timed and logged (no battle)."""
+    contender = _get(codename)
+    result = try_connection(contender)
+    lifecycle.log(
+        contender, TransitionEvent.TESTED, from_status=contender.status,
+        to_status=contender.status, by=by, via=via, note=result.describe(),
+    )  # fmt: skip
+    return contender, result
 
 
 def seed_demo() -> list[tuple[Contender, bool]]:
@@ -129,6 +164,8 @@ def seed_demo() -> list[tuple[Contender, bool]]:
                     "revealed_at": timezone.now() if demo.revealed else None,
                 },
             )
+            if created:
+                lifecycle.log_added(contender, via="seed_demo")
             seeded.append((contender, created))
     return seeded
 

@@ -211,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0),
         "options": {"expires": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0)},
     },
+    "battles-breaker-probes": {
+        "task": "battles.probe_breakers_task",
+        "schedule": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0),
+        "options": {"expires": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0)},
+    },
 }
 
 # --- Ratings ----------------------------------------------------------------------------
@@ -245,6 +250,21 @@ ARENA_GENERATION_TIMEOUT = envfloat("ARENA_GENERATION_TIMEOUT", 600.0)
 ARENA_GENERATION_RETRIES = envint("ARENA_GENERATION_RETRIES", 3)
 ARENA_RETRY_BACKOFF = envfloat("ARENA_RETRY_BACKOFF", 1.0)
 ARENA_BREAKER_FAILURES = envint("ARENA_BREAKER_FAILURES", 5)
+# --- Contender lifecycle and health (arena.lifecycle, battles.breaker, battles.health) ---
+# An open breaker waits this long, then lets one probe request through (half-open).
+ARENA_BREAKER_COOLDOWN = envfloat("ARENA_BREAKER_COOLDOWN", 300.0)
+# Longest wait of a connection test (admin action, `test_contender`, breaker probe).
+ARENA_CONNECTION_TEST_TIMEOUT = envfloat("ARENA_CONNECTION_TEST_TIMEOUT", 60.0)
+# A revealed model is marked provisional on the leaderboard until this many more votes.
+ARENA_PROVISIONAL_VOTES = envint("ARENA_PROVISIONAL_VOTES", 500)
+# Members of this Django group (and staff) see the preliminary leaderboard.
+ARENA_ANALYST_GROUP = env("ARENA_ANALYST_GROUP", "analysts")
+# The transparency page: battle shares over this many days; a never-revealed variant is
+# counted under its organisation only this many days after its retirement.
+ARENA_TRANSPARENCY_DAYS = envint("ARENA_TRANSPARENCY_DAYS", 30)
+ARENA_TRANSPARENCY_DELAY_DAYS = envint("ARENA_TRANSPARENCY_DELAY_DAYS", 30)
+# Seconds the public transparency report is reused before it is computed again.
+ARENA_TRANSPARENCY_CACHE = envint("ARENA_TRANSPARENCY_CACHE", 60)
 # Housekeeping fails a completion still unfinished this long past its generation timeout
 # (its task was lost), and abandons unvoted battles this long after their last turn.
 ARENA_STUCK_MARGIN = envfloat("ARENA_STUCK_MARGIN", 120.0)

@@ -246,7 +246,9 @@ class Completion(models.Model):
                 fields=["status", "queued_at"],
                 condition=models.Q(status__in=["pending", "streaming"]),
                 name="completion_unfinished_idx",
-            )
+            ),
+            # The backend-health page reads the last hour or day of finished answers.
+            models.Index(fields=["finished_at"], name="completion_finished_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from celery import shared_task
 
+from battles.breaker import probe_breakers
 from battles.generation import run_generation
 from battles.housekeeping import run_housekeeping
 from battles.labeller import label_battle
@@ -32,3 +33,7 @@ def housekeeping_task() -> dict[str, int]:
 @shared_task(name="battles.label_battle_task", acks_late=True, ignore_result=True)
 def label_battle_task(battle_id: str) -> None:
     label_battle(UUID(battle_id))
+# Scheduled like housekeeping: half-open circuit breakers get their one probe request.
+@shared_task(name="battles.probe_breakers_task", ignore_result=True)
+def probe_breakers_task() -> dict[str, int]:
+    return probe_breakers()

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from battles import operator_views, views
+from battles import operator_views, report_views, views
 
 app_name = "battles"
 
@@ -16,4 +16,6 @@ urlpatterns: list[URLPattern] = [
     path("side-by-side/", views.side_by_side, name="side_by_side"),
     path("direct/", views.direct_chat, name="direct"),
     path("operator/exclusions/", operator_views.exclusions, name="exclusions"),
+    path("ops/health/", report_views.backend_health_page, name="health"),
+    path("transparency/", report_views.transparency_page, name="transparency"),
 ]

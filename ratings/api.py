@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 from pydantic import BaseModel, Field
 
 from arena.errors import BadRequest, NotFound
+from ratings.access import sees_preliminary
 from ratings.boards import (
     EXPORT_COLUMNS,
     SORT_KEYS,
@@ -46,6 +47,9 @@ class LeaderboardRow(BaseModel):
     win_rate: float | None
     # Probability of being #1 among the ranked contenders.
     p_first: float | None
+    # Revealed, with fewer than ARENA_PROVISIONAL_VOTES votes since the reveal.
+    provisional: bool = False
+    retired_at: datetime | None = None
 
 
 class StyleCoefficient(BaseModel):
@@ -141,6 +145,8 @@ class ModelReport(Schema):
     name: str
     revealed: bool
     retired: bool
+    retired_at: datetime | None = None
+    provisional: bool = False
     organisation: str
     computed_at: datetime
     snapshot: int
@@ -180,7 +186,7 @@ def leaderboard(
 ) -> dict[str, Any]:
     """Ratings of one category (style-controlled by default where the category has the
     fit); unrevealed codenames are listed only for staff, retired contenders on request."""
-    staff = request.user.is_staff
+    staff = sees_preliminary(request.user)
     snapshot = current_snapshot()
     if snapshot is None:
         return _empty_board(category, show_retired)
@@ -219,7 +225,7 @@ def leaderboard_overview(
         raise BadRequest(f"cannot sort by {sort!r}: a category, rating, votes or name")
     return overview(
         snapshot,
-        staff=request.user.is_staff,
+        staff=sees_preliminary(request.user),
         style_control=style_control,
         show_retired=show_retired,
         sort=sort,
@@ -232,7 +238,7 @@ def leaderboard_model(
     request: HttpRequest, contender_id: int, style_control: bool = True
 ) -> dict[str, Any]:
     """One contender across categories, and its win rate against every opponent."""
-    staff = request.user.is_staff
+    staff = sees_preliminary(request.user)
     snapshot = current_snapshot()
     contender = visible_contender(contender_id, staff=staff)
     if snapshot is None or contender is None:
@@ -247,7 +253,7 @@ def leaderboard_export(
     snapshot: int | None = None,
 ) -> HttpResponse:
     """Every row of one snapshot (the latest by default): both fits, all categories."""
-    staff = request.user.is_staff
+    staff = sees_preliminary(request.user)
     chosen = (
         current_snapshot()
         if snapshot is None

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from arena.models import Contender, revealed_q
+from arena.models import Contender, TransitionEvent, revealed_q
 from ratings.models import CategoryResult, RatingRow, RatingSnapshot, is_retired
+from ratings.provisional import provisional_ids
 
 OVERALL = "overall"
 # The overview's sort keys besides a category name (which sorts by rank there).
@@ -35,7 +36,9 @@ def _fit_q(shown: dict[str, bool]) -> Q:
 
 
 # What the pages need of a contender (not its generation parameters' JSON).
-CONTENDER_FIELDS = ("id", "codename", "public_name", "revealed_at", "status", "historic")
+CONTENDER_FIELDS = (
+    "id", "codename", "public_name", "revealed_at", "status", "historic", "retired_at",
+)  # fmt: skip
 
 
 def _visible_contenders(ids: set[int], *, staff: bool, show_retired: bool) -> dict[int, Contender]:
@@ -223,6 +226,8 @@ def model_report(
         "name": contender.name_for(codename_allowed=staff),
         "revealed": contender.is_revealed,
         "retired": is_retired(contender),
+        "retired_at": contender.retired_at if is_retired(contender) else None,
+        "provisional": contender.pk in provisional_ids(snapshot, [contender]),
         "organisation": contender.organisation if contender.is_revealed or staff else "",
         "computed_at": snapshot.computed_at.isoformat(),
         "snapshot": snapshot.pk,
@@ -256,6 +261,15 @@ def opponents(
         )
     out.sort(key=lambda o: (-o["battles"], o["name"]))
     return out
+
+
+def public_history(contender: Contender) -> list[dict[str, Any]]:
+    """A revealed contender's lifecycle steps for its public page: when and what, never
+    who, why or the connection tests (operator matters)."""
+    if not contender.is_revealed:
+        return []
+    steps = contender.transitions.exclude(event=TransitionEvent.TESTED).order_by("at", "id")
+    return [{"at": step.at, "summary": step.summary} for step in steps]
 
 
 def visible_contender(contender_id: int, *, staff: bool) -> Contender | None:

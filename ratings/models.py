@@ -103,9 +103,13 @@ class RatingSnapshot(models.Model):
             .first()
         )
         styled = bool(style_control and result is not None and result.style_votes > 0)
-        rows = self.visible_rows(
+        visible = self.visible_rows(
             category, staff=staff, style_control=styled, show_retired=show_retired
         )
+        rows = list(visible)
+        from ratings.provisional import provisional_ids  # builds on this module
+
+        provisional = provisional_ids(self, [row.contender for row in rows])
         retired_hidden = 0
         if not show_retired:
             retired = self.rows.filter(category=category, style_control=styled)
@@ -135,7 +139,10 @@ class RatingSnapshot(models.Model):
             "style_coefficients": result.style_coefficients if styled and result else {},
             "warnings": warnings,
             "excluded": self.excluded_summary(),
-            "rows": [row.to_dict(staff=staff) for row in rows],
+            "rows": [
+                row.to_dict(staff=staff, provisional=row.contender_id in provisional)
+                for row in rows
+            ],
         }
 
     def excluded_summary(self) -> dict[str, Any]:
@@ -198,7 +205,7 @@ class RatingRow(models.Model):
     def __str__(self) -> str:
         return f"{self.category}: {self.contender_id} {self.rating:.0f}"
 
-    def to_dict(self, *, staff: bool) -> dict[str, Any]:
+    def to_dict(self, *, staff: bool, provisional: bool = False) -> dict[str, Any]:
         c = self.contender
         return {
             "id": c.pk,
@@ -213,6 +220,8 @@ class RatingRow(models.Model):
             "p_first": _round(self.p_first, 4),
             "revealed": c.is_revealed,
             "retired": is_retired(c),
+            "retired_at": c.retired_at if is_retired(c) else None,
+            "provisional": provisional,
         }
 
 

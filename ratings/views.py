@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,7 +16,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from battles.exclusions import KIND_LABELS
-from ratings.boards import SORT_KEYS, model_report, overview, visible_contender
+from ratings.access import sees_preliminary
+from ratings.boards import SORT_KEYS, model_report, overview, public_history, visible_contender
 from ratings.plots import leaderboard_figures, model_history_chart
 from ratings.snapshots import current_snapshot
 
@@ -42,15 +44,35 @@ def _filters(request: HttpRequest) -> dict[str, bool]:
 
 @require_GET
 def leaderboard(request: HttpRequest) -> HttpResponse:
+    """The public board: revealed contenders only, whoever is looking."""
+    return _board_page(request, preliminary=False)
+
+
+@require_GET
+def preliminary_leaderboard(request: HttpRequest) -> HttpResponse:
+    """The same fit with the unrevealed codenames and their intervals, for staff and the
+    analysts group only (anyone else: 404, the page does not exist for them)."""
+    if not sees_preliminary(request.user):
+        raise Http404("No such page.")
+    return _board_page(request, preliminary=True)
+
+
+def _board_page(request: HttpRequest, *, preliminary: bool) -> HttpResponse:
     category = request.GET.get("category", "overall").strip() or "overall"
-    staff = request.user.is_staff
+    staff = preliminary
+    base = {
+        "preliminary": preliminary,
+        "may_see_preliminary": sees_preliminary(request.user),
+        "provisional_votes": settings.ARENA_PROVISIONAL_VOTES,
+    }
     filters = _filters(request)
     snapshot = current_snapshot()
     if snapshot is None:
-        return render(request, "ratings/leaderboard.html", {"snapshot": None})
+        return render(request, "ratings/leaderboard.html", {"snapshot": None, **base})
     categories = snapshot.categories()
     if category not in categories:
         context = {
+            **base,
             "snapshot": snapshot,
             "categories": categories,
             "filters": filters,
@@ -62,6 +84,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         row["display"] = _row_display(row)
     board["excluded_text"] = excluded_text(board["excluded"])
     context = {
+        **base,
         # One reverse() for the page rather than one per row.
         "model_url": reverse("ratings:model", args=[0]).removesuffix("0/"),
         "snapshot": snapshot,
@@ -83,8 +106,9 @@ def leaderboard_overview(request: HttpRequest) -> HttpResponse:
     if sort not in SORT_KEYS and sort not in snapshot.categories():
         sort = "overall"
     descending = request.GET.get("dir") == "desc"
+    # A public board: unrevealed contenders are on the preliminary one only.
     board = overview(
-        snapshot, staff=request.user.is_staff, sort=sort, descending=descending, **filters
+        snapshot, staff=False, sort=sort, descending=descending, **filters
     )
     for row in board["rows"]:
         # One string per row: the template would spend most of the page on 3,000 cells.
@@ -148,7 +172,7 @@ def _overview_cell(cell: dict[str, Any] | None) -> tuple[str, str, str, str]:
 
 @require_GET
 def model_page(request: HttpRequest, contender_id: int) -> HttpResponse:
-    staff = request.user.is_staff
+    staff = sees_preliminary(request.user)
     style_control = _flag(request, "style", True)
     snapshot = current_snapshot()
     contender = visible_contender(contender_id, staff=staff)
@@ -159,6 +183,7 @@ def model_page(request: HttpRequest, contender_id: int) -> HttpResponse:
     context = {
         "snapshot": snapshot,
         "report": report,
+        "history_steps": public_history(contender),
         "style_control": style_control,
         "history": model_history_chart(
             snapshot, contender.pk, report["name"], style_control=styled

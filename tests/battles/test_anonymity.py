@@ -6,12 +6,14 @@ models' traces too (they tend to name their makers).
 """
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from arena.models import BackendKind, Contender
+from arena.models import BackendKind, Contender, ContenderStatus
 from battles.models import Battle, Completion, CompletionStatus
 from battles.presenters import IDENTITY_QUESTION_NOTICE
 from tests.battles.sse_helpers import read_stream
@@ -251,3 +253,32 @@ def test_the_operator_exclusions_page_is_closed_to_voters(
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert not any(s in response.content.decode() for s in identity_strings(secret_contenders))
+
+
+def test_the_transparency_page_never_identifies_a_model_in_blind_test(
+    voter_client: VoterClient, secret_contenders: list[Contender]
+) -> None:
+    # given two contenders in blind test with battles, and a variant retired yesterday
+    public = make_contender(
+        "open-heron", public_name="Open Heron", revealed_at=timezone.now(),
+        organisation="Open Labs",
+    )  # fmt: skip
+    just_retired = make_contender(
+        "hidden-variant", public_name="Plinthwave Secret", organisation="Plinth Works",
+        provider_model="plinth-sec-1", variant_of=public, status=ContenderStatus.RETIRED,
+        retired_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    record = Recorder()
+    _drive_battle_until_vote(voter_client, record)
+    Battle.objects.create(voter="v", contender_a=secret_contenders[0], contender_b=public)
+
+    # when anyone reads the transparency page
+    page = record.add("transparency", Client().get("/transparency/"))
+
+    # then it counts them without naming them or their organisations
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "2 models in blind testing now" in text
+    assert "Models in blind testing (unrevealed)" in text
+    assert "Open Heron" in text
+    assert record.leaks(identity_strings([*secret_contenders, just_retired])) == []

@@ -56,6 +56,8 @@ def test_public_sees_only_revealed_contenders(client: Client) -> None:
         "rank_ub",
         "votes",
         "win_rate",
+        "provisional",
+        "retired_at",
     }
     assert row["ci_lower"] <= row["rating"] <= row["ci_upper"]
 

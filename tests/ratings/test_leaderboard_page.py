@@ -48,13 +48,16 @@ def test_public_page_hides_unrevealed_everywhere(client: Client) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("two_snapshots")
-def test_staff_page_shows_codenames(client: Client) -> None:
+def test_staff_see_codenames_on_the_preliminary_board_only(client: Client) -> None:
     client.force_login(User.objects.create_user("op", password="pw", is_staff=True))
 
-    html = client.get("/leaderboard/").content.decode()
+    public = client.get("/leaderboard/").content.decode()
+    preliminary = client.get("/leaderboard/preliminary/").content.decode()
 
-    assert "chocolate" in html
-    assert "unrevealed contender hidden" not in html
+    assert "chocolate" not in public.lower()
+    assert "/leaderboard/preliminary/" in public
+    assert "chocolate" in preliminary
+    assert "unrevealed contender hidden" not in preliminary
 
 
 @pytest.mark.django_db

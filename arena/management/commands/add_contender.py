@@ -25,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--api-key-env", default="", help="e.g. OPENAI_API_KEY")
         parser.add_argument("--public-name", default="")
         parser.add_argument("--organisation", default="")
+        parser.add_argument(
+            "--variant-of", default="", help="codename of the model this is a private variant of"
+        )
         parser.add_argument("--weight", type=float, default=1.0, help="sampling weight >= 0")
         parser.add_argument("--temperature", type=float)
         parser.add_argument("--max-tokens", type=int)
@@ -59,6 +62,7 @@ class Command(BaseCommand):
                 weight=options["weight"],
                 params=params,
                 status=options["status"],
+                variant_of=options["variant_of"],
             )
         except RegistryError as exc:
             raise CommandError(str(exc)) from exc

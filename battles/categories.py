@@ -209,8 +209,9 @@ def _load_models() -> None:
 def warm_up() -> None:
     """Load the language models in the background, once per process.
 
-    Called when a battle starts: its answers stream for seconds, so by the vote (which
-    labels the prompt inside its transaction) the models are in memory.
+    Called when a web process starts (``arena/asgi.py``) and again when a battle starts
+    (a no-op once loaded), so by the vote, which labels the prompt inside its
+    transaction, the models are in memory.
     """
     if _detector.cache_info().currsize == 0 and not _detector_lock.locked():
         threading.Thread(target=_load_models, name="lingua-warm-up", daemon=True).start()

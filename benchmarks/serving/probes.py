@@ -294,6 +294,8 @@ class Profiler:
                         str(spy),
                         "record",
                         "--nonblocking",
+                        "--subprocesses",
+                        "--gil",
                         "--format",
                         "raw",
                         "--rate",

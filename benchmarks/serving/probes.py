@@ -324,8 +324,9 @@ class Profiler:
                 proc.kill()
 
     def hottest(self, top: int = 6) -> dict[str, list[tuple[str, float]]]:
-        """Per process, as a share of the samples of busy threads: the leaf functions
-        ("self"), and the project's own functions and any ``connect`` on the stack."""
+        """Per process (its children included), as a share of the samples of the thread
+        holding the GIL, i.e. of Python CPU time: the leaf functions ("self"), and the
+        project's own functions and any ``connect`` on the stack."""
         out: dict[str, list[tuple[str, float]]] = {}
         for name, (_, path) in self.recorders.items():
             if not path.exists():

@@ -105,7 +105,7 @@ def problem_lines(
         for signature, count in signatures:
             lines.append(f"    {name}.log {count:5d} x {signature}")
     for name, frames in profile.items():
-        lines.append(f"    py-spy {name}: share of busy-thread samples (self = leaf function)")
+        lines.append(f"    py-spy {name}: share of GIL-holding samples (self = leaf function)")
         lines += [f"        {share:5.1f}%  {frame}" for frame, share in frames]
     return lines
 

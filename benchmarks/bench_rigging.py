@@ -82,9 +82,14 @@ class Votes:
     def where(self, keep: np.ndarray) -> Votes:
         idx = np.flatnonzero(keep)
         return Votes(
-            self.a[idx], self.b[idx], self.outcome[idx],
-            [self.voter[i] for i in idx], [self.ip[i] for i in idx],
-            self.seconds[idx], self.day[idx], self.honest[idx],
+            self.a[idx],
+            self.b[idx],
+            self.outcome[idx],
+            [self.voter[i] for i in idx],
+            [self.ip[i] for i in idx],
+            self.seconds[idx],
+            self.day[idx],
+            self.honest[idx],
         )
 
 
@@ -123,8 +128,13 @@ def honest_votes(rng: np.random.Generator, theta: np.ndarray, n_voters: int) -> 
         addresses += [f"ip-{ips[v]}"] * n
     total = int(per_voter.sum())
     return Votes(
-        np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(o_parts),
-        voters, addresses, human_seconds(rng, total), rng.integers(0, 7, total),
+        np.concatenate(a_parts),
+        np.concatenate(b_parts),
+        np.concatenate(o_parts),
+        voters,
+        addresses,
+        human_seconds(rng, total),
+        rng.integers(0, 7, total),
         np.ones(total, dtype=bool),
     )
 
@@ -138,8 +148,14 @@ def attack_votes(rng: np.random.Generator, target: int, n: int, *, many_ips: boo
     session = np.arange(n) // SESSION_VOTES
     ip = session if many_ips else session % FEW_IPS
     return Votes(
-        a, b, outcome, [f"attack-{s}" for s in session], [f"attack-ip-{i}" for i in ip],
-        human_seconds(rng, n), rng.integers(0, 7, n), np.zeros(n, dtype=bool),
+        a,
+        b,
+        outcome,
+        [f"attack-{s}" for s in session],
+        [f"attack-ip-{i}" for i in ip],
+        human_seconds(rng, n),
+        rng.integers(0, 7, n),
+        np.zeros(n, dtype=bool),
     )
 
 
@@ -182,15 +198,24 @@ def flagged_mask(votes: Votes, thresholds: AnomalyThresholds) -> tuple[np.ndarra
     signals: set[str] = set()
     for kind, keys in ((0, votes.voter), (1, votes.ip)):
         acc = EvidenceAccumulator(theta)
-        acc.add(keys, votes.a, votes.b, votes.outcome, votes.seconds, votes.day,
-                fast_seconds=thresholds.fast_seconds)
+        acc.add(
+            keys,
+            votes.a,
+            votes.b,
+            votes.outcome,
+            votes.seconds,
+            votes.day,
+            fast_seconds=thresholds.fast_seconds,
+        )
         verdicts = acc.verdicts(thresholds)
         flagged |= {(kind, v.key) for v in verdicts}
         signals |= {f"{'voter' if kind == 0 else 'IP'} {v.signal}" for v in verdicts}
-    mask = np.array([
-        (0, voter) in flagged or (1, ip) in flagged
-        for voter, ip in zip(votes.voter, votes.ip, strict=True)
-    ])
+    mask = np.array(
+        [
+            (0, voter) in flagged or (1, ip) in flagged
+            for voter, ip in zip(votes.voter, votes.ip, strict=True)
+        ]
+    )
     return mask, signals
 
 
@@ -210,18 +235,20 @@ def run(seed: int, n_voters: int, thresholds: AnomalyThresholds) -> list[dict[st
             flagged, signals = flagged_mask(votes, thresholds)
             filtered = board(votes.where(~flagged), target)
             wrongly = {v for v, f in zip(votes.voter, flagged, strict=True) if f} & honest_voters
-            rows.append({
-                "variant": f"{'many IPs' if many_ips else f'{FEW_IPS} IPs'}",
-                "attack": size,
-                "honest_votes": len(honest.voter),
-                "baseline": baseline,
-                "attacked": attacked,
-                "filtered": filtered,
-                "caught": int((flagged & ~votes.honest).sum()),
-                "fp": len(wrongly) / len(honest_voters),
-                "honest_excluded": int((flagged & votes.honest).sum()),
-                "signals": ", ".join(sorted(signals)) or "-",
-            })
+            rows.append(
+                {
+                    "variant": f"{'many IPs' if many_ips else f'{FEW_IPS} IPs'}",
+                    "attack": size,
+                    "honest_votes": len(honest.voter),
+                    "baseline": baseline,
+                    "attacked": attacked,
+                    "filtered": filtered,
+                    "caught": int((flagged & ~votes.honest).sum()),
+                    "fp": len(wrongly) / len(honest_voters),
+                    "honest_excluded": int((flagged & votes.honest).sum()),
+                    "signals": ", ".join(sorted(signals)) or "-",
+                }
+            )
     return rows
 
 
@@ -252,8 +279,11 @@ def main() -> None:
                 f"| {base.half_width:.1f} | {row['caught']}/{row['attack']} "
                 f"| {row['fp']:.2%} ({row['honest_excluded']} votes) | {row['signals']} |"
             )
-        print(f"seed {seed}: {row['honest_votes']} honest votes, "
-              f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+        print(
+            f"seed {seed}: {row['honest_votes']} honest votes, "
+            f"{time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

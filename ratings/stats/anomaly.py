@@ -110,9 +110,7 @@ def side_bias_pvalue(a_picks: IntArray | int, b_picks: IntArray | int) -> FloatA
     return np.asarray(np.minimum(1.0, 2.0 * low), dtype=np.float64)
 
 
-def favouritism_pvalue(
-    score: FloatArray, expected: FloatArray, variance: FloatArray
-) -> FloatArray:
+def favouritism_pvalue(score: FloatArray, expected: FloatArray, variance: FloatArray) -> FloatArray:
     """Two-sided normal test of a voter's total score for one contender against the fit.
 
     ``score`` sums the contender's results in the voter's battles (win 1, tie 1/2, loss
@@ -291,8 +289,13 @@ class EvidenceAccumulator:
                 busiest = max(g.per_day.values(), default=0)
                 if busiest > t.max_votes_per_day:
                     found.append(
-                        Verdict(key, SIGNAL_VOLUME, float(busiest), g.votes,
-                                f"{busiest} votes in one day")
+                        Verdict(
+                            key,
+                            SIGNAL_VOLUME,
+                            float(busiest),
+                            g.votes,
+                            f"{busiest} votes in one day",
+                        )
                     )
         return found
 
@@ -314,8 +317,13 @@ class EvidenceAccumulator:
             if p < cutoff and (key not in best or p < best[key][0]):
                 best[key] = (float(p), int(n))
         return [
-            Verdict(key, SIGNAL_FAVOURITISM, p, self.groups[key].votes,
-                    f"one contender's results over {n} battles (p={p:.1e})")
+            Verdict(
+                key,
+                SIGNAL_FAVOURITISM,
+                p,
+                self.groups[key].votes,
+                f"one contender's results over {n} battles (p={p:.1e})",
+            )
             for key, (p, n) in best.items()
         ]
 

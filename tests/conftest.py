@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings
 
 # No human check (production's default is proof of work) unless a test turns it on: in
 # this process (the fixture below) and in the web processes tests start (environment).
@@ -47,5 +47,5 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _human_check_off(settings: SettingsWrapper) -> None:
+def _human_check_off(settings: Settings) -> None:
     settings.ARENA_HUMAN_CHECK = "off"

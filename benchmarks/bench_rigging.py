@@ -4,10 +4,10 @@ A seeded simulation through the real filter (``ratings.stats.anomaly``, the func
 the periodic ``ratings.flag_voters_task`` runs) and the real Bradley-Terry fit and
 sandwich intervals (``ratings.stats``):
 
-* honest voters follow known strengths, each with a little taste of their own (per-voter
-  noise on every strength), ties a quarter of the time, a heavy-tailed number of votes
-  per voter, human voting speed, most on an IP of their own and some behind shared
-  (NAT) addresses;
+* honest voters follow known strengths, each with a taste of their own (per-voter noise
+  on every strength, sd ``--taste`` log-odds), ties a quarter of the time, a
+  heavy-tailed number of votes per voter, human voting speed, most on an IP of their own
+  and some behind shared (NAT) addresses;
 * an attacker who recognises the target contender from its answers (perfectly: an upper
   bound on the attacker) and votes for it in every battle it appears in, with 250, 500
   and 1,000 votes in sessions of 5 votes -- from 5 IPs, or from one IP per session
@@ -19,7 +19,8 @@ caught and the share of honest voters wrongly flagged.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_rigging.py [--seed 1] [--seeds 3] [--voters 4000]
+    .venv/bin/python benchmarks/bench_rigging.py [--seed 1] [--seeds 3] [--voters 4000] \
+        [--taste 0.2]
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def human_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.lognormal(np.log(12.0), 0.8, n)
 
 
-def honest_votes(rng: np.random.Generator, theta: np.ndarray, n_voters: int) -> Votes:
+def honest_votes(rng: np.random.Generator, theta: np.ndarray, n_voters: int, taste: float) -> Votes:
     per_voter = np.minimum(np.ceil(rng.lognormal(np.log(6.0), 1.1, n_voters)), 300).astype(int)
     # 85 % of voters on an address of their own, the rest behind 40 shared ones.
     shared = rng.random(n_voters) < 0.15
@@ -117,8 +118,8 @@ def honest_votes(rng: np.random.Generator, theta: np.ndarray, n_voters: int) -> 
     a_parts, b_parts, o_parts, voters, addresses = [], [], [], [], []
     for v, n in enumerate(per_voter):
         a, b = random_pairs(rng, n)
-        taste = theta + rng.normal(0.0, 0.2, N_MODELS)
-        p_a = expit(taste[a] - taste[b])
+        own = theta + rng.normal(0.0, taste, N_MODELS)
+        p_a = expit(own[a] - own[b])
         outcome = np.where(rng.random(n) < p_a, A_WINS, B_WINS)
         outcome = np.where(rng.random(n) < 0.25, TIE, outcome)
         a_parts.append(a)
@@ -219,11 +220,13 @@ def flagged_mask(votes: Votes, thresholds: AnomalyThresholds) -> tuple[np.ndarra
     return mask, signals
 
 
-def run(seed: int, n_voters: int, thresholds: AnomalyThresholds) -> list[dict[str, object]]:
+def run(
+    seed: int, n_voters: int, taste: float, thresholds: AnomalyThresholds
+) -> list[dict[str, object]]:
     rng = np.random.default_rng(seed)
     theta = true_strengths()
     target = TARGET_RANK - 1
-    honest = honest_votes(rng, theta, n_voters)
+    honest = honest_votes(rng, theta, n_voters, taste)
     baseline = board(honest, target)
     honest_voters = set(honest.voter)
     rows: list[dict[str, object]] = []
@@ -257,6 +260,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seeds", type=int, default=1, help="runs with seeds seed, seed+1, ...")
     parser.add_argument("--voters", type=int, default=4000, help="honest voters")
+    parser.add_argument(
+        "--taste", type=float, default=0.2, help="sd of each honest voter's own strengths"
+    )
     args = parser.parse_args()
     thresholds = AnomalyThresholds()
     print(f"thresholds: {thresholds}")
@@ -269,7 +275,7 @@ def main() -> None:
     print("|" + "---|" * 9)
     for seed in range(args.seed, args.seed + args.seeds):
         started = time.perf_counter()
-        for row in run(seed, args.voters, thresholds):
+        for row in run(seed, args.voters, args.taste, thresholds):
             base, att, fil = row["baseline"], row["attacked"], row["filtered"]
             assert isinstance(base, Board) and isinstance(att, Board) and isinstance(fil, Board)
             print(

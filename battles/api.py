@@ -70,7 +70,22 @@ def human_check_challenge(request: HttpRequest) -> dict[str, Any]:
     return human_check.new_challenge().to_dict()
 
 
-@router.post("/battles", response={201: BattleOut, **ERRORS})
+@router.post(
+    "/battles",
+    response={201: BattleOut, **ERRORS},
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "X-Human-Check",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The answer to GET /api/human-check when a check is on "
+                "(403 without it).",
+            }
+        ]
+    },
+)
 def create_battle(request: HttpRequest, payload: PromptIn) -> Status[dict[str, Any]]:
     """Ask two anonymous models the same prompt (after the human check, when one is on)."""
     human_check.check_request(request)

@@ -5,7 +5,7 @@ from pytest_django.fixtures import Settings
 
 from arena.models import Contender
 from battles.models import Battle, Vote
-from battles.screening import VOTE_CAP_MESSAGE
+from battles.screening import VOTE_CAP_MESSAGE, check_vote_caps
 from tests.fixtures.web import VoterClient, generate, identity_strings
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +65,15 @@ def test_the_vote_form_shows_the_cap_message(
     )
     assert response.status_code == 429
     assert "come back tomorrow" in response.content.decode()
+
+
+def test_votes_are_not_refused_while_redis_is_down(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A vote needs PostgreSQL only; nothing listens on port 1.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.ARENA_VOTES_PER_DAY_PER_VOTER = 0
+
+    check_vote_caps(voter="v", ip_hash="h")
+
+    assert "vote caps not counted" in caplog.text

@@ -87,6 +87,9 @@
       } catch (err) {
         showError(error, err.message);
         button.disabled = false;
+        // A captcha token is good for one try: the widget needs a fresh one.
+        const widget = { turnstile: window.turnstile, hcaptcha: window.hcaptcha }[form.dataset.humanCheck];
+        if (widget && widget.reset) widget.reset();
       }
     });
   }

@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0),
         "options": {"expires": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0)},
     },
+    "ratings-flag-voters": {
+        "task": "ratings.flag_voters_task",
+        "schedule": envfloat("ARENA_FLAG_VOTERS_INTERVAL", 600.0),
+        "options": {"expires": envfloat("ARENA_FLAG_VOTERS_INTERVAL", 600.0)},
+    },
     "battles-breaker-probes": {
         "task": "battles.probe_breakers_task",
         "schedule": envfloat("ARENA_HOUSEKEEPING_INTERVAL", 60.0),
@@ -230,6 +235,18 @@ ARENA_RATINGS_ANCHOR = env("ARENA_RATINGS_ANCHOR", "")
 ARENA_RATINGS_MIN_VOTES = envint("ARENA_RATINGS_MIN_VOTES", 300)
 # Fit the style-controlled leaderboard in the periodic recompute (the page's default view).
 ARENA_RATINGS_STYLE_CONTROL = envbool("ARENA_RATINGS_STYLE_CONTROL", True)
+# Anomalous voters (ratings.voters, ratings.stats.anomaly), judged by the periodic
+# flag_voters task over the last ARENA_VOTER_WINDOW_DAYS of votes, per voter and per IP:
+# family-wise error rate per signal (Bonferroni), votes needed before any verdict, a
+# "fast" vote (seconds after the last answer token) and the share of them that flags,
+# and votes in one day that flag a voter / an IP (0: never).
+ARENA_VOTER_ALPHA = envfloat("ARENA_VOTER_ALPHA", 0.01)
+ARENA_VOTER_MIN_VOTES = envint("ARENA_VOTER_MIN_VOTES", 20)
+ARENA_VOTER_FAST_SECONDS = envfloat("ARENA_VOTER_FAST_SECONDS", 2.0)
+ARENA_VOTER_FAST_SHARE = envfloat("ARENA_VOTER_FAST_SHARE", 0.8)
+ARENA_VOTER_FLAG_VOTES_PER_DAY = envint("ARENA_VOTER_FLAG_VOTES_PER_DAY", 300)
+ARENA_VOTER_FLAG_VOTES_PER_DAY_PER_IP = envint("ARENA_VOTER_FLAG_VOTES_PER_DAY_PER_IP", 2000)
+ARENA_VOTER_WINDOW_DAYS = envint("ARENA_VOTER_WINDOW_DAYS", 30)
 # Codename of a contender that judges each voted battle's prompts with LMArena's category
 # criteria (battles.labeller); empty: the heuristic categories only.
 ARENA_LABELLER_JUDGE = env("ARENA_LABELLER_JUDGE", "").strip()
@@ -245,6 +262,23 @@ ARENA_MAX_TURNS = envint("ARENA_MAX_TURNS", 10)
 ARENA_BLOCKED_TERMS = [t.strip().lower() for t in env("ARENA_BLOCKED_TERMS").split(",") if t]
 ARENA_BATTLES_PER_HOUR_PER_VOTER = envint("ARENA_BATTLES_PER_HOUR_PER_VOTER", 120)
 ARENA_BATTLES_PER_HOUR_PER_IP = envint("ARENA_BATTLES_PER_HOUR_PER_IP", 600)
+# Votes one voter (session) and one IP address may cast per UTC day; more get a 429.
+ARENA_VOTES_PER_DAY_PER_VOTER = envint("ARENA_VOTES_PER_DAY_PER_VOTER", 500)
+ARENA_VOTES_PER_DAY_PER_IP = envint("ARENA_VOTES_PER_DAY_PER_IP", 3000)
+# The check before a blind battle is created (battles.human_check): off, pow (proof of
+# work, built in), turnstile or hcaptcha. Off embedded, proof of work in production.
+ARENA_HUMAN_CHECK = env("ARENA_HUMAN_CHECK", "off" if EMBEDDED else "pow").strip().lower()
+if ARENA_HUMAN_CHECK not in {"off", "pow", "turnstile", "hcaptcha"}:
+    raise RuntimeError("ARENA_HUMAN_CHECK must be off, pow, turnstile or hcaptcha")
+# Proof of work: leading zero bits of SHA-256 (16: about 65,000 hashes, a second or so
+# in a browser), and how long a challenge stays valid (seconds).
+ARENA_POW_DIFFICULTY = envint("ARENA_POW_DIFFICULTY", 16)
+ARENA_POW_TTL = envint("ARENA_POW_TTL", 300)
+# Turnstile / hCaptcha: the widget's site key, the server-side secret, and the
+# siteverify address (empty: the provider's own).
+ARENA_CAPTCHA_SITE_KEY = env("ARENA_CAPTCHA_SITE_KEY", "")
+ARENA_CAPTCHA_SECRET = env("ARENA_CAPTCHA_SECRET", "")
+ARENA_CAPTCHA_VERIFY_URL = env("ARENA_CAPTCHA_VERIFY_URL", "")
 # Votes one prompt may put into the ratings; 0: max(25, 99.9th percentile), recomputed.
 ARENA_DUPLICATE_CAP = envint("ARENA_DUPLICATE_CAP", 0)
 ARENA_FIRST_TOKEN_TIMEOUT = envfloat("ARENA_FIRST_TOKEN_TIMEOUT", 60.0)

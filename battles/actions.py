@@ -37,7 +37,8 @@ from battles.models import (
     Vote,
 )
 from battles.sampling import sample_pair
-from battles.screening import check_prompt, check_rate_limits
+from battles.screening import check_prompt, check_rate_limits, check_vote_caps
+from ratings.voters import flagged_reason_for
 
 _SYSTEM_RNG = secrets.SystemRandom()
 
@@ -265,6 +266,7 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
         raise Conflict(FAILED_MESSAGE)
     if statuses != {CompletionStatus.DONE}:
         raise Conflict(WAIT_MESSAGE)
+    check_vote_caps(voter=voter, ip_hash=battle.ip_hash)
     # Status and reason first: the vote and its tags copy whether they count.
     battle.status = BattleStatus.VOTED
     if not battle.excluded_reason:
@@ -337,6 +339,7 @@ def _exclusion_reason(battle: Battle, completions: list[Completion]) -> str:
     return (
         identity_question_reason(prompts)
         or _leak_reason(battle, prompts, completions)
+        or flagged_reason_for(voter=battle.voter, ip_hash=battle.ip_hash)
         or duplicate_reason(battle)
     )
 

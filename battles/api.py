@@ -13,13 +13,14 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
-from battles import actions, events
+from battles import actions, events, human_check
 from battles.models import BattleMode
 from battles.presenters import battle_dict, reveal_dict, share_dict, shared_battle_dict
 from battles.schemas import (
     BattleOut,
     DirectChatIn,
     ErrorOut,
+    HumanCheckOut,
     NamedModelOut,
     PromptIn,
     RegenerateIn,
@@ -57,9 +58,37 @@ def session(request: HttpRequest) -> dict[str, str]:
     return {"csrf_token": get_token(request)}
 
 
-@router.post("/battles", response={201: BattleOut, **ERRORS})
+@router.get("/human-check", response=HumanCheckOut, auth=None)
+def human_check_challenge(request: HttpRequest) -> dict[str, Any]:
+    """What ``POST /battles`` needs in its ``X-Human-Check`` header (kind ``off``: nothing).
+
+    ``pow``: find a nonce such that ``SHA-256(challenge + ":" + nonce)`` starts with
+    ``difficulty`` zero bits and send ``challenge:nonce`` (each challenge is accepted
+    once). ``turnstile`` / ``hcaptcha``: the token of the provider's widget for
+    ``site_key``.
+    """
+    return human_check.new_challenge().to_dict()
+
+
+@router.post(
+    "/battles",
+    response={201: BattleOut, **ERRORS},
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "X-Human-Check",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The answer to GET /api/human-check when a check is on "
+                "(403 without it).",
+            }
+        ]
+    },
+)
 def create_battle(request: HttpRequest, payload: PromptIn) -> Status[dict[str, Any]]:
-    """Ask two anonymous models the same prompt."""
+    """Ask two anonymous models the same prompt (after the human check, when one is on)."""
+    human_check.check_request(request)
     battle = actions.start_battle(
         voter=get_voter(request), ip_hash=ip_hash(request), prompt=payload.prompt
     )

@@ -13,9 +13,10 @@ stored before a kind existed are classified too.
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Case, CharField, Q, Value, When
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.utils import timezone
 
-from battles.models import Battle, BattleCategory, Vote
+from battles.models import Battle, BattleCategory, BattleMode, BattleStatus, Vote
 
 COUNTED = "counted"
 OTHER = "other"
@@ -78,6 +79,50 @@ def exclude_battle(battle_id: UUID, reason: str) -> Battle:
 def include_battle(battle_id: UUID) -> Battle:
     """Let an excluded battle's vote count again."""
     return _set_excluded_reason(battle_id, "")
+
+
+def exclude_battles(battles: QuerySet[Battle], reason: str) -> int:
+    """:func:`exclude_battle` in bulk: of ``battles``, every counted blind vote, with
+    ``reason``; how many. A battle already excluded keeps its first reason."""
+    if not reason.strip():
+        raise ValueError("an exclusion needs a reason")
+    counted = battles.filter(excluded_reason="", status=BattleStatus.VOTED, mode=BattleMode.ARENA)
+    return _set_excluded_reasons(counted, reason.strip())
+
+
+def include_battles(battles: QuerySet[Battle]) -> int:
+    """:func:`include_battle` in bulk: every excluded one of ``battles`` counts again
+    (the caller narrows them, e.g. to one reason); how many."""
+    return _set_excluded_reasons(battles.exclude(excluded_reason=""), "")
+
+
+_CHUNK = 2000
+
+
+def _set_excluded_reasons(battles: QuerySet[Battle], reason: str) -> int:
+    changed = 0
+    with transaction.atomic():
+        # Lock the rows first: a vote committing meanwhile must not end up with a
+        # battle excluded but its vote still counted (or the other way round).
+        rows = list(battles.select_for_update().values_list("pk", "status", "mode"))
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            ids = [pk for pk, _, _ in chunk]
+            Battle.objects.filter(pk__in=ids).update(
+                excluded_reason=reason, updated_at=timezone.now()
+            )
+            # What Battle.counts_for_ratings says, for the new reason.
+            counting = {
+                pk
+                for pk, status, mode in chunk
+                if not reason and status == BattleStatus.VOTED and mode == BattleMode.ARENA
+            }
+            for counted, selected in ((True, list(counting)), (False, list(set(ids) - counting))):
+                if selected:
+                    Vote.objects.filter(battle_id__in=selected).update(counted=counted)
+                    BattleCategory.objects.filter(battle_id__in=selected).update(counted=counted)
+            changed += len(chunk)
+    return changed
 
 
 def _set_excluded_reason(battle_id: UUID, reason: str) -> Battle:

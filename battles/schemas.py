@@ -45,6 +45,13 @@ class VoteIn(Schema):
     outcome: Literal["a", "b", "tie", "bothbad"]
 
 
+class HumanCheckOut(Schema):
+    kind: Literal["off", "pow", "turnstile", "hcaptcha"]
+    challenge: str = Field(description="pow: the signed challenge to solve.")
+    difficulty: int = Field(description="pow: leading zero bits the SHA-256 must have.")
+    site_key: str = Field(description="turnstile / hcaptcha: the widget's site key.")
+
+
 class ErrorOut(Schema):
     detail: str
 

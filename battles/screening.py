@@ -1,15 +1,24 @@
-"""Checks a prompt must pass before any model sees it: size, moderation list, rate limits."""
+"""Checks a prompt must pass before any model sees it: size, moderation list, rate limits;
+and the daily vote caps."""
 
+import logging
 import re
 import time
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 
 from arena.errors import BadRequest, RateLimited
 from arena.redis_client import redis_client
 
+logger = logging.getLogger(__name__)
+
 RATE_WINDOW_SECONDS = 3600
+DAY_SECONDS = 86400
+VOTE_CAP_MESSAGE = (
+    "You have cast the most votes allowed in one day. Thank you! Please come back tomorrow."
+)
 
 
 def check_prompt(prompt: str) -> str:
@@ -73,3 +82,24 @@ def check_rate_limits(*, voter: str, ip_hash: str) -> None:
         raise RateLimited(
             "You have started too many battles in the last hour. Please try again later."
         )
+
+
+def check_vote_caps(*, voter: str, ip_hash: str) -> None:
+    """Count one vote for this voter and IP; ``RateLimited`` when over the daily cap.
+
+    A fixed UTC day per voter and per IP address, in one round trip. Called inside the
+    vote transaction after the vote's own checks, so a refused vote changes nothing.
+    A vote needs PostgreSQL only: while Redis is down the caps are not counted (the
+    anomalous-voter filter still sees every vote) rather than the vote refused.
+    """
+    day = int(time.time() // DAY_SECONDS)
+    caps = {f"votecap:voter:{voter}:{day}": settings.ARENA_VOTES_PER_DAY_PER_VOTER}
+    if ip_hash:
+        caps[f"votecap:ip:{ip_hash}:{day}"] = settings.ARENA_VOTES_PER_DAY_PER_IP
+    try:
+        counts = count_hits(list(caps), ttl=DAY_SECONDS + 60)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        logger.warning("vote caps not counted, Redis is unavailable: %s", exc)
+        return
+    if any(count > cap for count, cap in zip(counts, caps.values(), strict=True)):
+        raise RateLimited(VOTE_CAP_MESSAGE)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arena.errors import ArenaError
-from battles import actions
+from battles import actions, human_check
 from battles.models import BattleMode, Outcome
 from battles.presenters import battle_dict, shared_battle_dict
 from battles.voters import get_voter, ip_hash
@@ -25,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return _render_home(request)
     prompt = request.POST.get("prompt", "")
     try:
+        human_check.check_request(request)
         battle = actions.start_battle(
             voter=get_voter(request), ip_hash=ip_hash(request), prompt=prompt
         )
@@ -154,7 +155,13 @@ def _named_mode(request: HttpRequest, mode: BattleMode, fields: list[str]) -> Ht
 def _render_home(
     request: HttpRequest, *, prompt: str = "", error: str = "", status: int = 200
 ) -> HttpResponse:
-    context = {"prompt": prompt, "error": error, "max_chars": settings.ARENA_MAX_PROMPT_CHARS}
+    context = {
+        "prompt": prompt,
+        "error": error,
+        "max_chars": settings.ARENA_MAX_PROMPT_CHARS,
+        "human_check": human_check.mode(),
+        "captcha_site_key": settings.ARENA_CAPTCHA_SITE_KEY,
+    }
     return render(request, "battles/home.html", context, status=status)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ratings.models import RatingRow, RatingSettings, RatingSnapshot
+from ratings.models import FlaggedVoter, RatingRow, RatingSettings, RatingSnapshot
+from ratings.voters import restore_flag
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,3 +45,34 @@ class RatingSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(FlaggedVoter)
+class FlaggedVoterAdmin(ReadOnlyAdmin):
+    """Voters and IPs the anomaly filter flagged; an operator reviews and may restore them."""
+
+    list_display = ["id", "kind", "key", "signal", "votes", "flagged_at", "restored_at"]
+    list_filter = ["kind", "signal", ("restored_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key", "reason"]
+    readonly_fields = [
+        "kind",
+        "key",
+        "signal",
+        "score",
+        "votes",
+        "reason",
+        "flagged_at",
+        "restored_at",
+        "reviewed_by",
+    ]
+    actions = ["restore"]
+
+    @admin.action(description="Restore: let their votes count again")
+    def restore(self, request: HttpRequest, queryset: QuerySet[FlaggedVoter]) -> None:
+        restored = votes = 0
+        for flag in queryset.filter(restored_at=None):
+            votes += restore_flag(flag.pk, by=request.user.get_username())
+            restored += 1
+        self.message_user(
+            request, f"Restored {restored} flagged voter(s); {votes} votes count again."
+        )

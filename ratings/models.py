@@ -283,6 +283,50 @@ class VisibleMatrices:
     battles: list[list[int]]
 
 
+class FlaggedVoter(models.Model):
+    """A voter (session) or IP address whose votes the anomaly filter keeps out of the ratings.
+
+    Written by ``ratings.voters.flag_voters`` (the periodic ``flag_voters_task``); the
+    battles it excludes carry ``reason`` ("flagged voter #<id>: ..."). An operator who
+    restores it (admin action, ``manage.py review_voters --restore``) lets those votes
+    count again, and the filter does not flag the same voter again.
+    """
+
+    class Kind(models.TextChoices):
+        VOTER = "voter", "Voter (session)"
+        IP = "ip", "IP address (hash)"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The voter id, or the salted IP hash: never a raw address.
+    key = models.CharField(max_length=64)
+    # The strongest signal (ratings.stats.anomaly.SIGNALS) and its p-value or score.
+    signal = models.CharField(max_length=20)
+    score = models.FloatField()
+    votes = models.PositiveIntegerField(default=0)
+    reason = models.CharField(max_length=200, blank=True)
+    flagged_at = models.DateTimeField(default=timezone.now)
+    restored_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-flagged_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "kind"], name="flagged_voter_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"flagged {self.kind} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.restored_at is None
+
+    @property
+    def reason_prefix(self) -> str:
+        """How every reason this flag stored starts (so a restore finds exactly them)."""
+        return f"flagged voter #{self.pk}:"
+
+
 class RecomputeLease(models.Model):
     """A singleton row claimed atomically so that only one recompute runs at a time.
 

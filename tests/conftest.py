@@ -5,15 +5,24 @@ and production-like (``DATABASE_URL`` PostgreSQL + ``REDIS_URL``), where the tes
 ``postgres`` also start real Celery worker and uvicorn processes.
 """
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from pytest_django.fixtures import Settings
+
+# No human check (production's default is proof of work) unless a test turns it on: in
+# this process (the fixture below) and in the web processes tests start (environment).
+os.environ.setdefault("ARENA_HUMAN_CHECK", "off")
 
 pytest_plugins: list[str] = [
-    "tests.fixtures.production", "tests.fixtures.backends",
-    "tests.fixtures.web", "tests.fixtures.server", "tests.fixtures.private_services",
+    "tests.fixtures.production",
+    "tests.fixtures.backends",
+    "tests.fixtures.web",
+    "tests.fixtures.server",
+    "tests.fixtures.private_services",
     "tests.fixtures.faults",
 ]
 
@@ -35,3 +44,8 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     forget_sampling_state()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _human_check_off(settings: Settings) -> None:
+    settings.ARENA_HUMAN_CHECK = "off"

@@ -34,6 +34,10 @@ def app_env(database_url: str, redis_url: str) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "0",
         "ARENA_BATTLES_PER_HOUR_PER_VOTER": "1000000",
         "ARENA_BATTLES_PER_HOUR_PER_IP": "100000000",
+        "ARENA_VOTES_PER_DAY_PER_VOTER": "1000000",
+        "ARENA_VOTES_PER_DAY_PER_IP": "100000000",
+        # The load generator is a script, not a person: no proof of work per battle.
+        "ARENA_HUMAN_CHECK": "off",
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -87,7 +87,7 @@
       const ready = battle.status === "ready";
       const closed = ["voted", "failed", "abandoned"].includes(battle.status);
       voteForm.querySelectorAll("button").forEach((b) => { b.disabled = !ready; });
-      voteHint.textContent = ready ? voteHint.dataset.ready : voteHint.dataset.generating;
+      voteHint.textContent = voteHint.dataset[ready ? "ready" : closed ? "closed" : "generating"];
       voteForm.hidden = closed || direct;
       followForm.hidden = closed;
       regenForm.hidden = !(ready || battle.status === "failed");

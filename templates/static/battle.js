@@ -182,12 +182,14 @@
     function listen() {
       const turn = latestTurn();
       for (const side of SIDES) answer(turn, side).querySelector(".answer-body").textContent = "";
+      const writing = new Set();
       source = new EventSource(api + "/events");
       source.addEventListener("delta", (event) => {
         const data = JSON.parse(event.data);
         const el = answer(turn, data.side);
-        if (["pending", "thinking"].includes(el.dataset.status)) {
-          setStatus(el, "streaming");
+        if (["pending", "thinking"].includes(el.dataset.status)) setStatus(el, "streaming");
+        if (!writing.has(data.side)) {
+          writing.add(data.side);
           announce(sideName(data.side) + " is writing.");
         }
         el.querySelector(".answer-body").append(data.text);

@@ -93,13 +93,14 @@ def test_code_is_highlighted_math_typeset_and_copy_works(
         for side in ("a", "b"):
             card = page.locator(f'.answer[data-side="{side}"]')
             assert card.locator(".code-block .highlight .k", has_text="def").count() == 1
-            assert card.locator(".code-lang").inner_text() == "python"
+            assert card.locator(".code-lang", has_text="python").count() == 1
             assert card.locator(".katex").count() >= 2
             assert card.locator(".katex-display").count() == 1
             assert "$$" not in card.locator(".answer-body").inner_text()
 
-        page.locator('.answer[data-side="a"] .code-block .copy').click()
-        copied = page.locator('.answer[data-side="a"] .code-block .copy')
+        python = '.answer[data-side="a"] .code-block:has(.language-python)'
+        page.locator(f"{python} .copy").click()
+        copied = page.wait_for_selector(f"{python} .copy[data-state]")
         assert copied.inner_text() == "Copied"
         code = page.evaluate("navigator.clipboard.readText()")
         assert code.startswith("def greet(name: str) -> str:")
@@ -110,7 +111,7 @@ def test_code_is_highlighted_math_typeset_and_copy_works(
         assert "```python\ndef greet" in whole and "$e^{i\\pi} + 1 = 0$" in whole
 
         # A wide table scrolls inside its box; the page itself never scrolls sideways.
-        table = page.locator(".answer[data-side=a] .table-scroll")
+        table = page.locator(".answer[data-side=a] .table-scroll", has_text="Trade-off")
         sizes = table.evaluate("el => [el.scrollWidth, el.clientWidth]")
         page_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert page_width[0] <= page_width[1]
@@ -257,7 +258,8 @@ def test_without_javascript_a_generating_battle_refreshes_itself(
         page.wait_for_url("**/battles/*/")
         assert page.locator("#battle").get_attribute("data-status") == "generating"
         assert page.locator('meta[http-equiv="refresh"]').count() == 1
-        assert page.locator("text=this page reloads itself").is_visible()
+        note = page.locator("#battle noscript .hint")
+        assert note.is_visible() and "reloads itself" in note.inner_text()
 
         page.wait_for_selector('#battle[data-status="ready"]', timeout=60_000)
         assert 'http-equiv="refresh"' not in page.content()
@@ -274,7 +276,9 @@ def test_dark_theme_follows_the_system_setting(
     context, page = open_page(browser, viewport, color_scheme="dark")
     try:
         _start(page, server, RICH_PROMPT)
-        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        background = page.evaluate(
+            "getComputedStyle(document.documentElement).backgroundColor"
+        )
         code = page.evaluate(
             "getComputedStyle(document.querySelector('.highlight')).backgroundColor"
         )
@@ -282,6 +286,9 @@ def test_dark_theme_follows_the_system_setting(
         assert code == "rgb(13, 17, 23)"
         assert _axe(page) == []
         shot(page, "battle-dark")
+        for path in ("/", "/leaderboard/"):
+            page.goto(server.base_url + path)
+            assert _axe(page) == [], path
     finally:
         context.close()
 

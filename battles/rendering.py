@@ -18,7 +18,7 @@ from html import escape
 
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
+from markdown_it.renderer import RendererProtocol
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -80,7 +80,13 @@ _ALIGN_STYLES = {"text-align:left", "text-align:center", "text-align:right"}
 CACHE_SIZE = 512
 
 
-def _fence(tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _fence(
+    renderer: RendererProtocol,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
     """A fenced block: its language named above it, its code highlighted when known."""
     token = tokens[idx]
     language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
@@ -93,12 +99,24 @@ def _fence(tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     )
 
 
-def _table_open(tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _table_open(
+    renderer: RendererProtocol,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
     # Focusable, so a keyboard can scroll a table wider than the screen.
     return '<div class="table-scroll" tabindex="0"><table>\n'
 
 
-def _table_close(tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _table_close(
+    renderer: RendererProtocol,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
     return "</table></div>\n"
 
 
@@ -111,12 +129,10 @@ def _markdown() -> MarkdownIt:
         # so "costs $5 and $10" stays text.
         .use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     )
-    renderer = md.renderer
-    assert isinstance(renderer, RendererHTML)
-    renderer.rules["fence"] = _fence
-    renderer.rules["code_block"] = _fence
-    renderer.rules["table_open"] = _table_open
-    renderer.rules["table_close"] = _table_close
+    md.add_render_rule("fence", _fence)
+    md.add_render_rule("code_block", _fence)
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
 
 

@@ -229,7 +229,10 @@ def test_failed_battle_page_offers_a_new_battle(
     assert '<section id="battle-over" class="panel notice battle-over" data-state="failed">' in html
     assert "One of the answers could not be generated" in html
     assert "This answer could not be generated." in html
-    assert '<form id="vote-form" class="panel vote vote-bar" method="post" action="vote/" hidden>' in html
+    assert (
+        '<form id="vote-form" class="panel vote vote-bar" method="post" action="vote/" hidden>'
+        in html
+    )
 
 
 def _vote_button(html: str, value: str) -> str:
@@ -303,7 +306,10 @@ def test_an_abandoned_battle_says_so_and_offers_a_new_one(
     assert "This battle has expired" in html
     hint = re.search(r'<p class="hint" id="vote-hint"[^>]*>([^<]*)</p>', html, re.S)
     assert hint and hint.group(1) == "Voting is closed for this battle."
-    assert '<form id="vote-form" class="panel vote vote-bar" method="post" action="vote/" hidden>' in html
+    assert (
+        '<form id="vote-form" class="panel vote vote-bar" method="post" action="vote/" hidden>'
+        in html
+    )
     assert re.search(r'<form id="followup-form"[^>]*hidden>', html)
     assert 'href="/">New battle</a>' in html
 
@@ -322,6 +328,6 @@ def test_finished_answers_are_highlighted_and_keep_their_markdown_for_copying(
 
     assert html.count('<span class="nb">print</span>') == 2
     assert html.count('<span class="math inline">x^2</span>') == 2
-    source = "<template class=\"answer-source\">```python\nprint(&#x27;&lt;hi&gt;&#x27;)"
+    source = '<template class="answer-source">```python\nprint(&#x27;&lt;hi&gt;&#x27;)'
     assert html.count(source) == 2
     assert "/static/katex/katex.min.js" in html and "/static/pygments.css" in html

@@ -75,7 +75,7 @@ def parse(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
         '<form action="https://evil.example"><input name=a></form>',
         # The new markup: code fences, math and tables must not open a door either.
         '```python" onclick="alert(1)\nprint(1)\n```',
-        '```<script>alert(1)</script>\nx\n```',
+        "```<script>alert(1)</script>\nx\n```",
         "```html\n<script>alert(1)</script><img src=x onerror=alert(1)>\n```",
         "$<img src=x onerror=alert(1)>$",
         "$$\n</div><script>alert(1)</script>\n$$",

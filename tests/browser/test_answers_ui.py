@@ -276,9 +276,7 @@ def test_dark_theme_follows_the_system_setting(
     context, page = open_page(browser, viewport, color_scheme="dark")
     try:
         _start(page, server, RICH_PROMPT)
-        background = page.evaluate(
-            "getComputedStyle(document.documentElement).backgroundColor"
-        )
+        background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
         code = page.evaluate(
             "getComputedStyle(document.querySelector('.highlight')).backgroundColor"
         )

@@ -331,3 +331,7 @@ def test_finished_answers_are_highlighted_and_keep_their_markdown_for_copying(
     source = '<template class="answer-source">```python\nprint(&#x27;&lt;hi&gt;&#x27;)'
     assert html.count(source) == 2
     assert "/static/katex/katex.min.js" in html and "/static/pygments.css" in html
+    # The same answer renders to the same markup on either side: nothing tells them apart.
+    a, b = re.findall(r'<div class="answer side-\w".*?<p class="answer-error"', html, re.S)[:2]
+    side_markers = r'side-[ab]|data-side="[ab]"|Model [AB]'
+    assert re.sub(side_markers, "", a) == re.sub(side_markers, "", b)

@@ -213,5 +213,5 @@ _SHOWCASE: tuple[tuple[str, str], ...] = (
             for n in range(1, 4)
         ),
     ),
-    ("long", "\n\n".join(f"{n}. {_LONG_PARAGRAPH}" for n in range(1, 31))),
+    ("long answer", "\n\n".join(f"{n}. {_LONG_PARAGRAPH}" for n in range(1, 31))),
 )

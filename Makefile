@@ -10,6 +10,8 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arena
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
+NODE_STAMP := node_modules/.installed
+
 .PHONY: run test test-embedded test-postgres lint install lock
 
 # Installs come from the pinned versions in constraints.txt, so a new release of a
@@ -20,7 +22,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end files (KaTeX; axe-core for the accessibility tests) from package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 # Re-resolve every dependency to its newest allowed release in a scratch venv and pin
 # the result; review the diff of constraints.txt and run `make test` before committing.
@@ -39,7 +46,7 @@ lock:
 DEMO_VOTES ?= ../shared/data/arena_140k_votes.csv.gz
 VOTES_FILE = $(if $(filter demo,$(VOTES)),$(DEMO_VOTES),$(VOTES))
 
-run: $(STAMP)
+run: $(STAMP) $(NODE_STAMP)
 	@if [ -n "$(VOTES_FILE)" ] && [ ! -f "$(VOTES_FILE)" ]; then \
 		echo "make run: no vote file at $(VOTES_FILE)." >&2; \
 		if [ "$(VOTES)" = demo ]; then \
@@ -60,15 +67,15 @@ run: $(STAMP)
 	$(VENV)/bin/uvicorn arena.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 # Every test, on SQLite and then on PostgreSQL + Redis with real worker processes.
-test: $(STAMP) lint test-embedded test-postgres
+test: $(STAMP) $(NODE_STAMP) lint test-embedded test-postgres
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy arena battles ratings
 
-test-embedded: $(STAMP)
+test-embedded: $(STAMP) $(NODE_STAMP)
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(NODE_STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=arena-test-key \
 		$(PY) -m pytest -m "not browser"

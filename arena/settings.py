@@ -164,7 +164,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "templates" / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "templates" / "static",
+    # KaTeX (math in answers) from its npm package, served here, never from a CDN: `npm ci`.
+    ("katex", BASE_DIR / "node_modules" / "katex" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -13,7 +13,11 @@ from arena.errors import ArenaError
 from battles import actions, human_check
 from battles.models import BattleMode, Outcome
 from battles.presenters import battle_dict, shared_battle_dict
+from battles.shortcuts import NEW_BATTLE_KEY, vote_buttons
 from battles.voters import get_voter, ip_hash
+
+# Without JavaScript a page whose answers are still being written reloads itself this often.
+NOSCRIPT_REFRESH_SECONDS = 3
 
 # --- Pages ------------------------------------------------------------------------------
 
@@ -178,7 +182,9 @@ def _render_battle(
         "error": error,
         "prompt": prompt,
         "max_chars": settings.ARENA_MAX_PROMPT_CHARS,
-        "outcomes": Outcome.choices,
+        "vote_buttons": vote_buttons(),
+        "new_battle_key": NEW_BATTLE_KEY,
+        "refresh_seconds": NOSCRIPT_REFRESH_SECONDS,
     }
     return render(request, "battles/battle.html", context, status=status)
 

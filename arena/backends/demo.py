@@ -69,7 +69,9 @@ def compose_answer(request: GenerationRequest) -> str:
     keywords = _keywords(prompt) or ["this"]
     follow_up = len(user_turns) > 1
     style = personality(request.provider_model)
-    return _COMPOSERS[style](rng, topic, keywords, follow_up).strip() + "\n"
+    answer = _COMPOSERS[style](rng, topic, keywords, follow_up).strip()
+    extras = [text for word, text in _SHOWCASE if re.search(rf"\b{word}\b", prompt, re.I)]
+    return "\n\n".join([answer, *extras]) + "\n"
 
 
 def _topic(prompt: str) -> str:
@@ -182,3 +184,34 @@ _COMPOSERS: dict[str, _Composer] = {
     "playful": _playful,
     "structured": _structured,
 }
+
+
+# Asked for code, math, a table or a long answer, every personality shows one, so a demo
+# battle (and the browser tests) can see how answers with them look.
+_LONG_PARAGRAPH = (
+    "Each step builds on the one before it, so it pays to check the result at every stage "
+    "before moving on; small, verifiable steps beat one big leap."
+)
+_SHOWCASE: tuple[tuple[str, str], ...] = (
+    (
+        "code",
+        "```python\ndef greet(name: str) -> str:\n"
+        "    # Say hello politely.\n"
+        '    return f"Hello, {name}!"\n```',
+    ),
+    (
+        "math",
+        "The identity $e^{i\\pi} + 1 = 0$ ties five constants together, and\n\n"
+        "$$\n\\int_0^1 x^2\\,dx = \\frac{1}{3}\n$$",
+    ),
+    (
+        "table",
+        "| Aspect | Detail | Trade-off | Example | Verdict |\n|---|---|---|---|---|\n"
+        + "\n".join(
+            f"| aspect-{n} | a fairly long description of detail {n} | cost versus benefit {n} "
+            f"| an example value {n} | acceptable {n} |"
+            for n in range(1, 4)
+        ),
+    ),
+    ("long answer", "\n\n".join(f"{n}. {_LONG_PARAGRAPH}" for n in range(1, 31))),
+)

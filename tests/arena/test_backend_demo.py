@@ -96,3 +96,15 @@ def test_waits_the_configured_delay_before_each_token() -> None:
     with override_settings(ARENA_DEMO_TOKEN_DELAY=0.25):
         events = list(DemoBackend(sleep=slept.append).stream(request))
     assert slept == [0.25] * (len(events) - 1)
+
+
+def test_asked_for_code_math_a_table_or_length_every_personality_shows_it() -> None:
+    messages = [Message("user", "Show code, math and a table, in a long answer")]
+    for personality in PERSONALITIES:
+        text, _ = _answer(personality, messages)
+        assert "```python\ndef greet" in text, personality
+        assert "$e^{i\\pi} + 1 = 0$" in text and "$$\n\\int_0^1" in text
+        assert "| Aspect | Detail |" in text
+        assert "30. Each step builds" in text
+    plain, _ = _answer("concise")
+    assert "```python" not in plain and "$$" not in plain

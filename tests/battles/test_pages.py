@@ -43,10 +43,23 @@ def test_home_explains_the_protocol_and_has_the_prompt_box() -> None:
 
 def test_static_files_are_served() -> None:
     client = Client()
-    script = client.get("/static/arena.js")
+    script = client.get("/static/battle.js")
     assert script.status_code == 200
     assert b"EventSource" in b"".join(script)
-    assert client.get("/static/arena.css").status_code == 200
+    for path in ("arena.js", "answers.js", "arena.css", "pygments.css"):
+        assert client.get(f"/static/{path}").status_code == 200, path
+
+
+def test_katex_is_served_locally_from_its_npm_package() -> None:
+    client = Client()
+
+    script = client.get("/static/katex/katex.min.js")
+    css = client.get("/static/katex/katex.min.css")
+
+    assert script.status_code == 200 and css.status_code == 200, "run: npm ci"
+    assert b"katex" in b"".join(script)
+    font = re.search(rb"url\((fonts/[^)]+\.woff2)\)", b"".join(css))
+    assert font and client.get(f"/static/katex/{font.group(1).decode()}").status_code == 200
 
 
 def test_form_fallback_starts_a_battle_and_redirects(secret_contenders: list[Contender]) -> None:
@@ -213,6 +226,112 @@ def test_failed_battle_page_offers_a_new_battle(
     html = client.get(f"/battles/{battle_id}/").content.decode()
 
     assert 'data-status="failed"' in html
-    assert '<section id="failed" class="panel notice" >' in html
+    assert '<section id="battle-over" class="panel notice battle-over" data-state="failed">' in html
+    assert "One of the answers could not be generated" in html
     assert "This answer could not be generated." in html
-    assert '<form id="vote-form" class="panel vote" method="post" action="vote/" hidden>' in html
+    assert (
+        '<form id="vote-form" class="panel vote vote-bar" method="post" action="vote/" hidden>'
+        in html
+    )
+
+
+def _vote_button(html: str, value: str) -> str:
+    button = re.search(rf'<button type="submit" name="outcome" value="{value}"[^>]*>', html)
+    assert button
+    return button.group(0)
+
+
+def test_generating_page_refreshes_itself_without_javascript(
+    secret_contenders: list[Contender],
+) -> None:
+    client, token = _page_client()
+    battle_id = _start(client, token)
+
+    generating = client.get(f"/battles/{battle_id}/").content.decode()
+    generate(battle_id)
+    ready = client.get(f"/battles/{battle_id}/").content.decode()
+
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in generating
+    assert 'aria-busy="true"' in generating and 'aria-busy="false"' not in generating
+    assert 'http-equiv="refresh"' not in ready
+    assert ready.count('aria-busy="false"') == 2
+
+
+def test_vote_buttons_carry_their_shortcut_and_the_reason_they_are_disabled(
+    secret_contenders: list[Contender],
+) -> None:
+    client, token = _page_client()
+    battle_id = _start(client, token)
+
+    html = client.get(f"/battles/{battle_id}/").content.decode()
+
+    for value, key in (("a", "a"), ("b", "b"), ("tie", "t"), ("bothbad", "x")):
+        button = _vote_button(html, value)
+        assert f'data-key="{key}"' in button and f'aria-keyshortcuts="{key.upper()}"' in button
+        assert 'aria-describedby="vote-hint"' in button and "disabled" in button
+    hint = re.search(r'<p class="hint" id="vote-hint"[^>]*>([^<]*)</p>', html, re.S)
+    assert hint and hint.group(1) == "Voting opens when both answers are complete."
+    shortcuts = re.sub(r"<[^>]+>", "", re.search(r'id="shortcuts">(.*?)</p>', html).group(1))
+    assert shortcuts == (
+        "Keyboard: A A is better, B B is better, T Tie, X Both are bad, N new battle."
+    )
+    assert 'data-new-battle-key="n"' in html
+
+
+def test_one_live_region_and_no_token_streams_read_aloud(
+    secret_contenders: list[Contender],
+) -> None:
+    client, token = _page_client()
+    battle_id = _start(client, token)
+
+    html = client.get(f"/battles/{battle_id}/").content.decode()
+
+    assert html.count('role="status"') == 1
+    assert '<p id="announcer" class="visually-hidden" role="status"></p>' in html
+    assert "aria-live" not in html
+
+
+def test_an_abandoned_battle_says_so_and_offers_a_new_one(
+    secret_contenders: list[Contender],
+) -> None:
+    client, token = _page_client()
+    battle_id = _start(client, token)
+    generate(battle_id)
+    Battle.objects.filter(id=battle_id).update(status="abandoned")
+
+    html = client.get(f"/battles/{battle_id}/").content.decode()
+
+    over = re.search(r'<section id="battle-over"[^>]*>', html)
+    assert over and 'data-state="abandoned"' in over.group(0) and "hidden" not in over.group(0)
+    assert "This battle has expired" in html
+    hint = re.search(r'<p class="hint" id="vote-hint"[^>]*>([^<]*)</p>', html, re.S)
+    assert hint and hint.group(1) == "Voting is closed for this battle."
+    assert (
+        '<form id="vote-form" class="panel vote vote-bar" method="post" action="vote/" hidden>'
+        in html
+    )
+    assert re.search(r'<form id="followup-form"[^>]*hidden>', html)
+    assert 'href="/">New battle</a>' in html
+
+
+def test_finished_answers_are_highlighted_and_keep_their_markdown_for_copying(
+    secret_contenders: list[Contender],
+) -> None:
+    client, token = _page_client()
+    battle_id = _start(client, token)
+    generate(battle_id)
+    Completion.objects.filter(turn__battle_id=battle_id).update(
+        text="```python\nprint('<hi>')\n```\n\n$x^2$"
+    )
+
+    html = client.get(f"/battles/{battle_id}/").content.decode()
+
+    assert html.count('<span class="nb">print</span>') == 2
+    assert html.count('<span class="math inline">x^2</span>') == 2
+    source = '<template class="answer-source">```python\nprint(&#x27;&lt;hi&gt;&#x27;)'
+    assert html.count(source) == 2
+    assert "/static/katex/katex.min.js" in html and "/static/pygments.css" in html
+    # The same answer renders to the same markup on either side: nothing tells them apart.
+    a, b = re.findall(r'<div class="answer side-\w".*?<p class="answer-error"', html, re.S)[:2]
+    side_markers = r'side-[ab]|data-side="[ab]"|Model [AB]'
+    assert re.sub(side_markers, "", a) == re.sub(side_markers, "", b)

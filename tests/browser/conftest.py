@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +42,47 @@ def browser_page() -> Iterator[object]:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for a whole module; skips when Chromium is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def open_page(browser: Any, viewport: str, **options: Any) -> tuple[Any, Any]:
+    """A fresh context and page at a named viewport (``page.viewport_name`` is set)."""
+    context = browser.new_context(viewport=VIEWPORTS[viewport], **options)
+    opened = context.new_page()
+    opened.viewport_name = viewport
+    return context, opened
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
+    """A page in a fresh context, once at each viewport (desktop and phone)."""
+    context, opened = open_page(browser, request.param)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def shot(page: Any, name: str, *, full_page: bool = True) -> None:
+    """A screenshot kept as a test artifact: test-artifacts/<name>-<viewport>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}-{page.viewport_name}.png"
+    page.screenshot(path=str(path), full_page=full_page)

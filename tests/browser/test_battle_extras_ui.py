@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import VIEWPORTS, shot
 from tests.fixtures.server import ArenaServer, _stop, start_arena_server
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 VOTE_READY = '#vote-form button[value="a"]:not([disabled])'
 # The demo contender that is never revealed (arena/registry.py): no named mode offers it.
 UNREVEALED = "mango"
@@ -29,35 +28,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArenaServer]:
         _stop(process)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORTS[request.param])
-    try:
-        opened = context.new_page()
-        opened.viewport_name = request.param
-        yield opened
-    finally:
-        context.close()
-
-
 def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{page.viewport_name}.png"), full_page=True)
+    shot(page, name)
 
 
 def _start_blind_battle(page: Any, server: ArenaServer, prompt: str) -> str:
@@ -109,7 +81,9 @@ def test_share_after_the_vote_and_delete_the_link(
         shared.goto(server.base_url + link)
         assert shared.locator("text=Name three rivers.").is_visible()
         assert shared.locator(".reveal-names dd").count() == 2
-        assert shared.locator("form, button").count() == 0
+        # Read-only: nothing to submit; only the copy buttons of the answers.
+        assert shared.locator("form, button:not(.copy)").count() == 0
+        assert shared.locator(".answer-head .copy").count() == 2
         robots = shared.locator('meta[name="robots"]').get_attribute("content")
         assert robots == "noindex, nofollow"
         _shot(shared, "shared-battle")

@@ -10,8 +10,6 @@ p=1e-9"); its *kind* is read from how it starts (``KIND_PREFIXES``), in Python
 stored before a kind existed are classified too.
 """
 
-from uuid import UUID
-
 from django.db import transaction
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -35,7 +33,6 @@ KIND_LABELS: dict[str, str] = {
 }
 EXCLUDED_KINDS: tuple[str, ...] = (*(kind for _, kind, _ in KIND_PREFIXES), OTHER)
 
-
 def exclusion_kind(reason: str) -> str:
     """The kind of a stored ``excluded_reason``: ``counted`` when empty."""
     if not reason:
@@ -44,7 +41,6 @@ def exclusion_kind(reason: str) -> str:
         if reason.startswith(prefix):
             return kind
     return OTHER
-
 
 def kind_q(kind: str, field: str = "excluded_reason") -> Q:
     """The rows whose reason is of ``kind`` (:func:`exclusion_kind` as a filter)."""
@@ -58,7 +54,6 @@ def kind_q(kind: str, field: str = "excluded_reason") -> Q:
     prefix = next(p for p, k, _ in KIND_PREFIXES if k == kind)
     return Q(**{f"{field}__startswith": prefix})
 
-
 def exclusion_kind_expression(field: str = "excluded_reason") -> Case:
     """:func:`exclusion_kind` in SQL, for ``GROUP BY`` kind."""
     return Case(
@@ -68,36 +63,21 @@ def exclusion_kind_expression(field: str = "excluded_reason") -> Case:
         output_field=CharField(),
     )
 
-
-def exclude_battle(battle_id: UUID, reason: str) -> Battle:
-    """Keep the battle's vote out of the ratings, recording why."""
-    if not reason.strip():
-        raise ValueError("an exclusion needs a reason")
-    return _set_excluded_reason(battle_id, reason.strip())
-
-
-def include_battle(battle_id: UUID) -> Battle:
-    """Let an excluded battle's vote count again."""
-    return _set_excluded_reason(battle_id, "")
-
-
 def exclude_battles(battles: QuerySet[Battle], reason: str) -> int:
-    """:func:`exclude_battle` in bulk: of ``battles``, every counted blind vote, with
-    ``reason``; how many. A battle already excluded keeps its first reason."""
+    """Keep the votes of ``battles`` out of the ratings, recording why; how many changed.
+
+    Only counted blind votes change: a battle already excluded keeps its first reason."""
     if not reason.strip():
         raise ValueError("an exclusion needs a reason")
     counted = battles.filter(excluded_reason="", status=BattleStatus.VOTED, mode=BattleMode.ARENA)
     return _set_excluded_reasons(counted, reason.strip())
 
-
 def include_battles(battles: QuerySet[Battle]) -> int:
-    """:func:`include_battle` in bulk: every excluded one of ``battles`` counts again
-    (the caller narrows them, e.g. to one reason); how many."""
+    """Let every excluded one of ``battles`` count again (the caller narrows them, e.g.
+    to one reason); how many changed. A vote that is not a blind one stays uncounted."""
     return _set_excluded_reasons(battles.exclude(excluded_reason=""), "")
 
-
 _CHUNK = 2000
-
 
 def _set_excluded_reasons(battles: QuerySet[Battle], reason: str) -> int:
     changed = 0
@@ -111,11 +91,10 @@ def _set_excluded_reasons(battles: QuerySet[Battle], reason: str) -> int:
             Battle.objects.filter(pk__in=ids).update(
                 excluded_reason=reason, updated_at=timezone.now()
             )
-            # What Battle.counts_for_ratings says, for the new reason.
             counting = {
                 pk
                 for pk, status, mode in chunk
-                if not reason and status == BattleStatus.VOTED and mode == BattleMode.ARENA
+                if Battle(status=status, mode=mode, excluded_reason=reason).counts_for_ratings
             }
             for counted, selected in ((True, list(counting)), (False, list(set(ids) - counting))):
                 if selected:
@@ -123,14 +102,3 @@ def _set_excluded_reasons(battles: QuerySet[Battle], reason: str) -> int:
                     BattleCategory.objects.filter(battle_id__in=selected).update(counted=counted)
             changed += len(chunk)
     return changed
-
-
-def _set_excluded_reason(battle_id: UUID, reason: str) -> Battle:
-    with transaction.atomic():
-        battle = Battle.objects.select_for_update().get(pk=battle_id)
-        battle.excluded_reason = reason
-        battle.save(update_fields=["excluded_reason", "updated_at"])
-        counted = battle.counts_for_ratings
-        Vote.objects.filter(battle_id=battle_id).update(counted=counted)
-        BattleCategory.objects.filter(battle_id=battle_id).update(counted=counted)
-    return battle

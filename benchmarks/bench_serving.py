@@ -257,6 +257,9 @@ def main() -> int:
         results: list[LevelResult] = []
         for level in levels:
             reactivate_contenders(dsn)
+            # Each level starts on a settled server: the last one's generations are done
+            # and the web processes have loaded their language models.
+            stack.wait_idle()
             print(
                 f"\n== {level} simultaneous voters (load average "
                 f"{load_avg_text(os.getloadavg(), 2)}) ...",
@@ -268,6 +271,7 @@ def main() -> int:
         votes = None
         if not args.skip_votes:
             reactivate_contenders(dsn)
+            stack.wait_idle()
             print(
                 f"\n== votes phase: {args.vote_voters} voters x {args.votes_per_voter} "
                 "ready battles ...",

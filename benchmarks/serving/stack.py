@@ -189,6 +189,19 @@ class Stack:
         groups = {name: p.pid for name, p in self.processes.items()} | self.extra_groups
         return {name: group_cpu_seconds(pgid) for name, pgid in groups.items()}
 
+    def wait_idle(self, *, busy_share: float = 0.05, timeout: float = 60.0) -> float:
+        """Wait until the stack uses under ``busy_share`` of a core for a whole second
+        (a web process loads its language models after it starts); seconds waited."""
+        t0 = time.monotonic()
+        before = sum(self.cpu_seconds().values())
+        while time.monotonic() - t0 < timeout:
+            time.sleep(1.0)
+            now = sum(self.cpu_seconds().values())
+            if now - before < busy_share:
+                break
+            before = now
+        return time.monotonic() - t0
+
     def check_alive(self, name: str) -> None:
         proc = self.processes[name]
         if proc.poll() is not None:

@@ -7,7 +7,7 @@ from django.test import Client
 from battles.exclusion_stats import exclusion_totals, exclusions_by_contender
 from battles.exclusions import (
     KIND_LABELS,
-    exclude_battle,
+    exclude_battles,
     exclusion_kind,
     exclusion_kind_expression,
     kind_q,
@@ -51,7 +51,7 @@ def votes() -> dict[str, int]:
     vote(y, z, "tie", excluded_reason="identity question")
     flagged = vote(x, y, "a").battle
     # h2's anomalous-voter filter excludes through the one helper, by its reason prefix.
-    exclude_battle(flagged.id, "flagged voter: p=1e-12 over 40 votes")
+    exclude_battles(Battle.objects.filter(pk=flagged.id), "flagged voter: p=1e-12 over 40 votes")
     return {"xray": x.pk, "yankee": y.pk, "zulu": z.pk}
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from battles.exclusions import exclude_battle, include_battle
+from battles.exclusions import exclude_battles, include_battles
 from battles.models import Battle, BattleCategory, BattleStatus, Vote
 from ratings.aggregation import aggregate_votes
 from tests.ratings.helpers import contender, vote
@@ -32,17 +32,17 @@ def test_excluded_vote_leaves_the_counts_and_inclusion_restores_them() -> None:
     assert overall_and_coding_wins("xray", "yankee") == (2.0, 2.0)
 
     # when
-    excluded = exclude_battle(target.id, "flagged voter")
+    excluded = exclude_battles(Battle.objects.filter(pk=target.pk), "flagged voter")
 
     # then
-    assert excluded.excluded_reason == "flagged voter"
+    assert excluded == 1
     assert Battle.objects.get(pk=target.pk).excluded_reason == "flagged voter"
     assert flags(target) == (False, {False})
     assert flags(kept) == (True, {True})
     assert overall_and_coding_wins("xray", "yankee") == (1.0, 1.0)
 
     # when
-    include_battle(target.id)
+    assert include_battles(Battle.objects.filter(pk=target.pk)) == 1
 
     # then
     assert Battle.objects.get(pk=target.pk).excluded_reason == ""
@@ -55,7 +55,7 @@ def test_including_an_identity_leak_counts_it() -> None:
     leaked = vote(x, y, "b", categories={"coding"}, excluded_reason="identity leak: side b")
     assert aggregate_votes().votes == 0
 
-    include_battle(leaked.battle_id)
+    include_battles(Battle.objects.filter(pk=leaked.battle_id))
 
     assert flags(leaked.battle) == (True, {True})
     assert overall_and_coding_wins("yankee", "xray") == (1.0, 1.0)
@@ -66,7 +66,7 @@ def test_an_unvoted_status_never_counts() -> None:
     x, y = contender("xray"), contender("yankee")
     odd = vote(x, y, "a", categories={"coding"}, status=BattleStatus.FAILED)
 
-    include_battle(odd.battle_id)
+    include_battles(Battle.objects.filter(pk=odd.battle_id))
 
     assert flags(odd.battle) == (False, {False})
     assert aggregate_votes().votes == 0
@@ -77,7 +77,7 @@ def test_exclusion_needs_a_reason() -> None:
     cast = vote(x, y, "a")
 
     with pytest.raises(ValueError, match="needs a reason"):
-        exclude_battle(cast.battle_id, "  ")
+        exclude_battles(Battle.objects.filter(pk=cast.battle_id), "  ")
 
     assert flags(cast.battle) == (True, set())
     assert Battle.objects.get(pk=cast.battle_id).excluded_reason == ""

@@ -7,7 +7,7 @@ from django.test import override_settings
 from arena import embedded
 from arena.models import BackendKind, Contender, ContenderStatus
 from battles.actions import cast_vote
-from battles.exclusions import exclude_battle
+from battles.exclusions import exclude_battles
 from battles.labeller import (
     BadJudgement,
     label_battle,
@@ -189,7 +189,7 @@ def test_an_unreachable_judge_is_recorded_not_raised(judge: Contender) -> None:
 @pytest.mark.django_db
 def test_labels_of_an_excluded_battle_do_not_count(judge: Contender) -> None:
     battle = voted_battle(HARD_MATH)
-    exclude_battle(battle.id, "leak")
+    exclude_battles(Battle.objects.filter(pk=battle.id), "leak")
     with override_settings(ARENA_LABELLER_JUDGE="judge-one"):
         label_battle(battle.id)
     rows = BattleCategory.objects.filter(battle=battle, category="hard_prompts")

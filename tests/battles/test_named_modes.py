@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from arena.models import Contender, ContenderStatus
-from battles.exclusions import include_battle
+from battles.exclusions import include_battles
 from battles.models import Battle, BattleMode, Vote
 from ratings.snapshots import RecomputeOptions, recompute_ratings
 from tests.battles.sse_helpers import read_stream, replay
@@ -69,7 +69,7 @@ def test_side_by_side_shows_the_names_and_stores_an_uncounted_vote(
     vote = Vote.objects.get(battle_id=body["id"])
     assert vote.outcome == "a" and vote.counted is False
     # an operator's "include" cannot make it count either
-    include_battle(vote.battle_id)
+    include_battles(Battle.objects.filter(pk=vote.battle_id))
     assert Vote.objects.get(battle_id=body["id"]).counted is False
 
 

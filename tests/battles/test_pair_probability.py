@@ -5,7 +5,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from battles.actions import cast_vote
-from battles.exclusions import exclude_battle, include_battle
+from battles.exclusions import exclude_battles, include_battles
 from battles.models import Battle, BattleCategory, Vote
 from tests.battles.generation_helpers import generate_all, make_contender, new_battle
 
@@ -50,8 +50,8 @@ def test_uniform_votes_weigh_one_and_exclusion_keeps_the_weight() -> None:
     generate_all(battle)
     cast_vote(battle_id=battle.id, voter="owner", outcome="tie")
 
-    exclude_battle(battle.id, "duplicate")
-    include_battle(battle.id)
+    exclude_battles(Battle.objects.filter(pk=battle.id), "duplicate")
+    include_battles(Battle.objects.filter(pk=battle.id))
 
     stored = Vote.objects.get(battle=battle)
     assert (stored.weight, stored.counted) == (1.0, True)

@@ -45,8 +45,10 @@ def current_cap() -> int:
 def duplicate_reason(battle: Battle) -> str:
     """``"duplicate cap: …"`` when ``cap`` other votes on this prompt already count.
 
-    Called inside the vote transaction: one COUNT over the prompt_hash index. Two votes
-    on the same prompt committing at the same instant may both count (one over the cap).
+    Called inside the vote transaction: one COUNT over the prompt_hash index, of at most
+    ``cap`` rows, so a prompt voted on a million times costs no more than one at the cap.
+    Two votes on the same prompt committing at the same instant may both count (one over
+    the cap).
     """
     if not battle.prompt_hash:
         return ""
@@ -55,7 +57,7 @@ def duplicate_reason(battle: Battle) -> str:
         Battle.objects.filter(
             prompt_hash=battle.prompt_hash, status=BattleStatus.VOTED, excluded_reason=""
         )
-        .exclude(pk=battle.pk)
+        .exclude(pk=battle.pk)[:cap]
         .count()
     )
     if counted < cap:

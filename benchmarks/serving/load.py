@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import random
 import time
@@ -20,6 +21,9 @@ from typing import Any
 import httpx
 
 PROMPT = "Name three rivers."
+# Each battle's prompt is its own, as in real traffic: one prompt for all would put every
+# vote past the duplicate cap (and measure that instead).
+_BATTLE_NUMBERS = itertools.count(1)
 OUTCOMES = ("a", "b", "tie", "bothbad")
 
 
@@ -161,7 +165,8 @@ async def read_events(
 
 
 async def create_battle(client: httpx.AsyncClient) -> httpx.Response:
-    return await client.post("/api/battles", json={"prompt": PROMPT})
+    prompt = f"{PROMPT} (battle {next(_BATTLE_NUMBERS)})"
+    return await client.post("/api/battles", json={"prompt": prompt})
 
 
 async def vote(client: httpx.AsyncClient, battle_id: str) -> httpx.Response:

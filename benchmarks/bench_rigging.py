@@ -167,7 +167,8 @@ class Board:
     half_width: float
 
 
-def board(votes: Votes, target: int) -> Board:
+def pair_counts(votes: Votes) -> tuple[np.ndarray, np.ndarray]:
+    """Wins (winner, loser) and symmetric ties per pair of models."""
     wins = np.zeros((N_MODELS, N_MODELS))
     ties = np.zeros((N_MODELS, N_MODELS))
     decisive = votes.outcome != TIE
@@ -175,7 +176,11 @@ def board(votes: Votes, target: int) -> Board:
     loser = np.where(votes.outcome == A_WINS, votes.b, votes.a)
     np.add.at(wins, (winner[decisive], loser[decisive]), 1.0)
     np.add.at(ties, (votes.a[~decisive], votes.b[~decisive]), 1.0)
-    ties = ties + ties.T
+    return wins, ties + ties.T
+
+
+def board(votes: Votes, target: int) -> Board:
+    wins, ties = pair_counts(votes)
     fit = fit_bradley_terry(wins, ties)
     cov = sandwich_covariance(wins, ties, fit.params)
     ratings = to_rating_scale(fit.params)
@@ -187,14 +192,7 @@ def board(votes: Votes, target: int) -> Board:
 def flagged_mask(votes: Votes, thresholds: AnomalyThresholds) -> tuple[np.ndarray, set[str]]:
     """Votes of every voter or IP the filter flags, as the periodic task does it, and the
     signals that flagged someone."""
-    wins = np.zeros((N_MODELS, N_MODELS))
-    ties = np.zeros((N_MODELS, N_MODELS))
-    decisive = votes.outcome != TIE
-    winner = np.where(votes.outcome == A_WINS, votes.a, votes.b)
-    loser = np.where(votes.outcome == A_WINS, votes.b, votes.a)
-    np.add.at(wins, (winner[decisive], loser[decisive]), 1.0)
-    np.add.at(ties, (votes.a[~decisive], votes.b[~decisive]), 1.0)
-    theta = fit_bradley_terry(wins, ties + ties.T).params
+    theta = fit_bradley_terry(*pair_counts(votes)).params
     flagged: set[tuple[int, str]] = set()
     signals: set[str] = set()
     for kind, keys in ((0, votes.voter), (1, votes.ip)):

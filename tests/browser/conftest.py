@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.server import ArenaServer, start_arena_server, stop_arena_server
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -18,24 +20,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture
-def browser_page() -> Iterator[object]:
-    """A fresh page in headless Chromium; skips when Chromium is not installed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            yield context.new_page()
-            context.close()
-        finally:
-            browser.close()
 
 
 @pytest.fixture
@@ -61,6 +45,26 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def browser_page(browser: Any) -> Iterator[Any]:
+    """A fresh desktop page in the module's Chromium."""
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArenaServer]:
+    """One embedded arena (demo contenders, fast tokens) for a whole module."""
+    started, process = start_arena_server(tmp_path_factory.mktemp("arena"), token_delay=0.005)
+    try:
+        yield started
+    finally:
+        stop_arena_server(process)
 
 
 def open_page(browser: Any, viewport: str, **options: Any) -> tuple[Any, Any]:

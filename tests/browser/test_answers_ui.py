@@ -7,14 +7,13 @@ viewport and keeps screenshots in test-artifacts/.
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import VIEWPORTS, open_page, shot
-from tests.fixtures.server import ArenaServer, _stop, start_arena_server
+from tests.fixtures.server import ArenaServer
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +30,6 @@ document.addEventListener("DOMContentLoaded", () => {
   }).observe(region, {childList: true, characterData: true, subtree: true});
 });
 """
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArenaServer]:
-    started, process = start_arena_server(tmp_path_factory.mktemp("arena"), token_delay=0.005)
-    try:
-        yield started
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(params=list(VIEWPORTS))

@@ -4,28 +4,18 @@ One embedded arena (uvicorn, demo models) serves the whole module; each test get
 browser context at each viewport and leaves screenshots in test-artifacts/.
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import VIEWPORTS, shot
-from tests.fixtures.server import ArenaServer, _stop, start_arena_server
+from tests.fixtures.server import ArenaServer
 
 pytestmark = pytest.mark.browser
 
 VOTE_READY = '#vote-form button[value="a"]:not([disabled])'
 # The demo contender that is never revealed (arena/registry.py): no named mode offers it.
 UNREVEALED = "mango"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArenaServer]:
-    started, process = start_arena_server(tmp_path_factory.mktemp("arena"), token_delay=0.005)
-    try:
-        yield started
-    finally:
-        _stop(process)
 
 
 def _shot(page: Any, name: str) -> None:

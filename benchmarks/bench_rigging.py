@@ -46,13 +46,13 @@ from ratings.stats import (  # noqa: E402
     to_rating_scale,
 )
 from ratings.stats.anomaly import AnomalyThresholds, EvidenceAccumulator  # noqa: E402
+from ratings.stats.options import ELO_SCALE  # noqa: E402
 
 N_MODELS = 20
 TARGET_RANK = 12  # the attacker's model: in the lower middle of the board
 SESSION_VOTES = 5
 ATTACK_SIZES = (250, 500, 1000)
 FEW_IPS = 5
-POINTS_PER_LOGIT = 400.0 / np.log(10.0)
 
 
 @dataclass
@@ -185,7 +185,7 @@ def board(votes: Votes, target: int) -> Board:
     cov = sandwich_covariance(wins, ties, fit.params)
     ratings = to_rating_scale(fit.params)
     rank = 1 + int((ratings > ratings[target]).sum())
-    half = 1.96 * float(np.sqrt(cov[target, target])) * POINTS_PER_LOGIT
+    half = 1.96 * float(np.sqrt(cov[target, target])) * ELO_SCALE.points_per_logit
     return Board(rank, float(ratings[target]), half)
 
 

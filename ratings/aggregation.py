@@ -200,7 +200,8 @@ def aggregate_votes() -> AggregatedVotes:
 
 #: The completion columns behind the style features (``battles.style``), in their order.
 STYLE_FIELDS = [f.name for f in dataclasses.fields(StyleFeatures)]
-_OUTCOME_CODES = {
+#: A vote's outcome as the numerics code it (``ratings.stats.counts``).
+OUTCOME_CODES: dict[str, int] = {
     Outcome.A: A_WINS,
     Outcome.B: B_WINS,
     Outcome.TIE: TIE,
@@ -254,8 +255,8 @@ def style_query(tags: list[str]) -> tuple[str, list[Any]]:
             "WHERE bc.battle_id = s.battle_id), 0)"
         )
     style_columns = ", ".join(f"s.{side}_{name}" for side in ("a", "b") for name in STYLE_FIELDS)
-    outcome_code = " ".join("WHEN %s THEN %s" for _ in _OUTCOME_CODES)
-    outcome_params: list[Any] = [x for item in _OUTCOME_CODES.items() for x in item]
+    outcome_code = " ".join("WHEN %s THEN %s" for _ in OUTCOME_CODES)
+    outcome_params: list[Any] = [x for item in OUTCOME_CODES.items() for x in item]
     sql = (
         f"SELECT v.contender_a_id, v.contender_b_id, CASE v.outcome {outcome_code} END, "
         f"s.n_missing, s.n_a, s.n_b, {style_columns}"

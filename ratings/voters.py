@@ -25,14 +25,12 @@ from django.utils import timezone
 
 from battles.exclusions import exclude_battles, include_battles
 from battles.models import Battle, BattleMode, Completion, Vote
+from ratings.aggregation import OUTCOME_CODES
 from ratings.models import FlaggedVoter, RatingRow, RatingSnapshot
 from ratings.stats.anomaly import SIGNALS, AnomalyThresholds, EvidenceAccumulator, Verdict
-from ratings.stats.counts import A_WINS, B_WINS, BOTH_BAD, TIE
+from ratings.stats.options import ELO_SCALE
 
-OUTCOME_CODES = {"a": A_WINS, "b": B_WINS, "tie": TIE, "bothbad": BOTH_BAD}
-POINTS_PER_LOGIT = 400.0 / math.log(10.0)
 CHUNK = 5000
-REASON_PREFIX = "flagged voter"
 
 
 @dataclass(frozen=True)
@@ -181,7 +179,8 @@ def _latest_strengths() -> dict[int, float]:
     rows = RatingRow.objects.filter(
         snapshot=snapshot, category="overall", style_control=False
     ).values_list("contender_id", "rating")
-    return {cid: rating / POINTS_PER_LOGIT for cid, rating in rows}
+    # Log-odds up to a common shift, which no p-value depends on.
+    return {cid: float(ELO_SCALE.log_odds(np.array(rating))) for cid, rating in rows}
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from arena.models import Contender
 from battles.exclusions import exclusion_kind
 from battles.models import Battle, BattleCategory, BattleStatus, Vote
 from ratings.models import FlaggedVoter, RatingRow, RatingSnapshot
+from ratings.stats.options import ELO_SCALE
 from ratings.tasks import flag_voters_task
-from ratings.voters import POINTS_PER_LOGIT, flag_voters, restore_flag
+from ratings.voters import flag_voters, restore_flag
 from tests.fixtures.web import VoterClient, generate
 from tests.ratings.helpers import contender
 
@@ -45,7 +46,7 @@ def arena() -> list[Contender]:
             category="overall",
             contender=c,
             votes=100,
-            rating=1000 + s * POINTS_PER_LOGIT,
+            rating=1000 + s * ELO_SCALE.points_per_logit,
         )
         for c, s in zip(people, STRENGTHS, strict=True)
     )

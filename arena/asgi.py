@@ -2,11 +2,14 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
+django.setup(set_prefix=False)
 
-application = get_asgi_application()
+from arena.asgi_handler import ArenaASGIHandler  # noqa: E402 (needs the apps loaded above)
+
+application = ArenaASGIHandler()
 
 from battles.categories import warm_up  # noqa: E402 (needs the apps loaded above)
 

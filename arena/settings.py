@@ -132,6 +132,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The budget: (web processes + worker processes + beat) x pool size < max_connections.
 ARENA_DB_POOL_SIZE = envint("ARENA_DB_POOL_SIZE", 10)
 ARENA_DB_POOL_TIMEOUT = envfloat("ARENA_DB_POOL_TIMEOUT", 30.0)
+# Threads per web process that serve the sync views (arena.asgi_handler); more requests
+# than this wait for a thread, not for a connection.
+ARENA_WEB_THREADS = envint("ARENA_WEB_THREADS", 32)
 # How long a worker keeps retrying the final write of an answer while PostgreSQL is
 # unreachable (a restart, a failover) before giving the completion up.
 ARENA_DB_RETRY_PATIENCE = envfloat("ARENA_DB_RETRY_PATIENCE", 60.0)

@@ -38,12 +38,15 @@ from battles.models import (
 )
 from battles.sampling import sample_pair
 from battles.screening import check_prompt, check_rate_limits, check_vote_caps
+from battles.vote_rows import Answer, attach_contenders, conversation, lock_battle
 from ratings.voters import flagged_reason_for
 
 _SYSTEM_RNG = secrets.SystemRandom()
 
 WAIT_MESSAGE = "Wait until both answers have finished."
 FAILED_MESSAGE = "This battle failed and cannot be voted on. Please start a new battle."
+NO_BATTLE = "This battle does not exist."
+NOT_YOURS = "This battle belongs to someone else."
 PICK_MESSAGE = "Choose the models from the list offered."
 SHARE_BEFORE_VOTE = (
     "A battle can be shared only after your vote: until then its models stay anonymous."
@@ -246,7 +249,11 @@ def cast_vote(*, battle_id: UUID, voter: str, outcome: str) -> Vote:
 
 
 def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
-    battle = _own_battle(battle_id, voter, lock=True)
+    battle = lock_battle(battle_id)
+    if battle is None:
+        raise NotFound(NO_BATTLE)
+    if battle.voter != voter:
+        raise Forbidden(NOT_YOURS)
     if battle.status == BattleStatus.VOTED:
         raise Conflict("You have already voted in this battle.")
     if battle.status == BattleStatus.ABANDONED:
@@ -255,13 +262,9 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
         raise Conflict("A direct chat has no vote.")
     # The whole conversation in one query: prompts, latest statuses, answers; regenerated
     # turns are not part of it (nor of its categories or leak checks).
-    completions = list(
-        Completion.objects.filter(turn__battle=battle, turn__superseded=False)
-        .select_related("turn")
-        .order_by("turn__index", "side")
-    )
-    latest = completions[-1].turn.index
-    statuses = {c.status for c in completions if c.turn.index == latest}
+    answers = conversation(battle.pk)
+    latest = answers[-1].turn
+    statuses = {a.status for a in answers if a.turn == latest}
     if battle.status == BattleStatus.FAILED or CompletionStatus.FAILED in statuses:
         raise Conflict(FAILED_MESSAGE)
     if statuses != {CompletionStatus.DONE}:
@@ -269,16 +272,17 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
     check_vote_caps(voter=voter, ip_hash=battle.ip_hash)
     # Status and reason first: the vote and its tags copy whether they count.
     battle.status = BattleStatus.VOTED
+    prompts = [a.prompt for a in answers if a.side == Side.A]
     if not battle.excluded_reason:
-        battle.excluded_reason = _exclusion_reason(battle, completions)
+        battle.excluded_reason = _exclusion_reason(battle, prompts, answers)
     vote = Vote.for_battle(battle, outcome, voter)
     vote.save()
     battle.save(update_fields=["status", "excluded_reason", "updated_at"])
-    tags = categorise([c.turn.prompt for c in completions if c.side == Side.A])
     BattleCategory.objects.bulk_create(
-        [BattleCategory.for_vote(vote, tag) for tag in sorted(tags)],
+        [BattleCategory.for_vote(vote, tag) for tag in sorted(categorise(prompts))],
         ignore_conflicts=True,
     )
+    attach_contenders(battle)  # for the reveal
     transaction.on_commit(partial(enqueue_labelling, battle.id))
     return vote
 
@@ -311,9 +315,9 @@ def _own_battle(battle_id: UUID, voter: str, *, lock: bool) -> Battle:
     try:
         battle = rows.get(pk=battle_id)
     except (Battle.DoesNotExist, ValueError) as exc:
-        raise NotFound("This battle does not exist.") from exc
+        raise NotFound(NO_BATTLE) from exc
     if battle.voter != voter:
-        raise Forbidden("This battle belongs to someone else.")
+        raise Forbidden(NOT_YOURS)
     return battle
 
 
@@ -333,22 +337,22 @@ def _create_turn(battle: Battle, index: int, prompt: str) -> Turn:
     return turn
 
 
-def _exclusion_reason(battle: Battle, completions: list[Completion]) -> str:
+def _exclusion_reason(battle: Battle, prompts: list[str], answers: list[Answer]) -> str:
     """The first reason that applies, the voter's own doing first (they are told it)."""
-    prompts = [c.turn.prompt for c in completions if c.side == Side.A]
     return (
         identity_question_reason(prompts)
-        or _leak_reason(battle, prompts, completions)
+        or _leak_reason(battle, prompts, answers)
         or flagged_reason_for(voter=battle.voter, ip_hash=battle.ip_hash)
         or duplicate_reason(battle)
     )
 
 
-def _leak_reason(battle: Battle, prompts: list[str], completions: list[Completion]) -> str:
+def _leak_reason(battle: Battle, prompts: list[str], answers: list[Answer]) -> str:
     # Answers only: the voter saw no reasoning trace before voting, whatever it names.
-    answers = [
-        (c.side, c.text, battle.contender(c.side).pk)
-        for c in completions
-        if c.status == CompletionStatus.DONE
+    contender_ids: dict[str, int] = {Side.A: battle.contender_a_id, Side.B: battle.contender_b_id}
+    found = [
+        (a.side, a.text, contender_ids[a.side])
+        for a in answers
+        if a.status == CompletionStatus.DONE
     ]
-    return leak_reason(matcher_for(registered_names()).leaks(prompts, answers))
+    return leak_reason(matcher_for(registered_names()).leaks(prompts, found))

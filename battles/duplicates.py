@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from arena.db import select_rows, table
 from battles.exclusions import kind_q
 from battles.models import Battle, BattleStatus, DuplicateCap, Turn
 
@@ -38,27 +39,26 @@ def current_cap() -> int:
     """The cap now: the setting, else the one the recompute stored, else the minimum."""
     if settings.ARENA_DUPLICATE_CAP > 0:
         return int(settings.ARENA_DUPLICATE_CAP)
-    stored = DuplicateCap.objects.filter(pk=1).values_list("cap", flat=True).first()
-    return MIN_CAP if stored is None else int(stored)
+    stored = select_rows(f"SELECT cap FROM {table(DuplicateCap)} WHERE id = 1")
+    return MIN_CAP if not stored else int(stored[0][0])
 
 
 def duplicate_reason(battle: Battle) -> str:
     """``"duplicate cap: …"`` when ``cap`` other votes on this prompt already count.
 
-    Called inside the vote transaction: one COUNT over the prompt_hash index, of at most
-    ``cap`` rows, so a prompt voted on a million times costs no more than one at the cap.
-    Two votes on the same prompt committing at the same instant may both count (one over
-    the cap).
+    Called inside the vote transaction, so in hand-written SQL: one COUNT over the
+    prompt_hash index, of at most ``cap`` rows, so a prompt voted on a million times
+    costs no more than one at the cap. Two votes on the same prompt committing at the
+    same instant may both count (one over the cap).
     """
     if not battle.prompt_hash:
         return ""
     cap = current_cap()
-    counted = (
-        Battle.objects.filter(
-            prompt_hash=battle.prompt_hash, status=BattleStatus.VOTED, excluded_reason=""
-        )
-        .exclude(pk=battle.pk)[:cap]
-        .count()
+    battle_id = Battle._meta.pk.get_db_prep_value(battle.pk, connection)
+    ((counted,),) = select_rows(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table(Battle)} WHERE prompt_hash = %s "
+        "AND status = %s AND excluded_reason = '' AND id <> %s LIMIT %s) AS counted",
+        [battle.prompt_hash, BattleStatus.VOTED.value, battle_id, cap],
     )
     if counted < cap:
         return ""
@@ -83,15 +83,12 @@ def percentile_count(histogram: dict[int, int], percentile: float = PERCENTILE) 
 def vote_count_histogram() -> dict[int, int]:
     """``{votes on a prompt: how many prompts}`` over voted battles, in SQL (a group of
     groups: its size is the number of distinct counts, not of prompts)."""
-    table = connection.ops.quote_name(Battle._meta.db_table)
     sql = (
-        f"SELECT n, COUNT(*) FROM (SELECT COUNT(*) AS n FROM {table} "
+        f"SELECT n, COUNT(*) FROM (SELECT COUNT(*) AS n FROM {table(Battle)} "
         "WHERE prompt_hash <> '' AND status = %s GROUP BY prompt_hash) AS per_prompt "
         "GROUP BY n"
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, [BattleStatus.VOTED.value])
-        return {int(n): int(prompts) for n, prompts in cur.fetchall()}
+    return {int(n): int(prompts) for n, prompts in select_rows(sql, [BattleStatus.VOTED.value])}
 
 
 @dataclass(frozen=True)

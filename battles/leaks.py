@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from arena.db import select_rows, table
 from arena.models import Contender
 from battles.identity_vocabulary import VOCABULARY
 
@@ -259,11 +260,11 @@ def matcher_for(contenders: Iterable[ContenderNames]) -> IdentityMatcher:
 
 
 def registered_names() -> list[ContenderNames]:
-    """Every registered contender's names: one small query (the matcher's cache key)."""
-    return list(
-        Contender.objects.order_by("id").values_list(
-            "id", "codename", "public_name", "organisation", "provider_model"
-        )
+    """Every registered contender's names: one small query (the matcher's cache key),
+    read in every vote transaction, so in hand-written SQL."""
+    return select_rows(
+        "SELECT id, codename, public_name, organisation, provider_model "
+        f"FROM {table(Contender)} ORDER BY id"
     )
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from arena.db import select_rows, table
 from battles.exclusions import exclude_battles, include_battles
 from battles.models import Battle, BattleMode, Completion, Vote
 from ratings.aggregation import OUTCOME_CODES
@@ -125,12 +126,20 @@ def restore_flag(flag_id: int, *, by: str = "") -> int:
 
 
 def flagged_reason_for(*, voter: str, ip_hash: str) -> str:
-    """The reason of the oldest active flag on this voter or IP ("" when none)."""
-    match = Q(kind=FlaggedVoter.Kind.VOTER, key=voter)
+    """The reason of the oldest active flag on this voter or IP ("" when none).
+
+    Read inside every vote transaction, so in hand-written SQL (``arena.db.select_rows``).
+    """
+    match, params = "(kind = %s AND key = %s)", [FlaggedVoter.Kind.VOTER.value, voter]
     if ip_hash:
-        match |= Q(kind=FlaggedVoter.Kind.IP, key=ip_hash)
-    flag = FlaggedVoter.objects.filter(match, restored_at=None).order_by("pk").first()
-    return flag.reason if flag else ""
+        match += " OR (kind = %s AND key = %s)"
+        params += [FlaggedVoter.Kind.IP.value, ip_hash]
+    rows = select_rows(
+        f"SELECT reason FROM {table(FlaggedVoter)} "
+        f"WHERE restored_at IS NULL AND ({match}) ORDER BY id LIMIT 1",
+        params,
+    )
+    return str(rows[0][0]) if rows else ""
 
 
 def _battles_of(flag: FlaggedVoter) -> QuerySet[Battle]:

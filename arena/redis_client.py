@@ -31,6 +31,24 @@ def redis_client(url: str) -> redis.Redis:
     )
 
 
+class _ReusedClients(RedisCacheClient):
+    """Django's cache client, building one ``redis.Redis`` per connection pool instead
+    of one per command (the construction cost more CPU than the command). Clients are
+    thread-safe: each command borrows a connection from the pool."""
+
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._clients: dict[int, redis.Redis] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
+        if client is None:
+            built = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            client = self._clients.setdefault(id(pool), built)
+        return client
+
+
 _cache_clients: dict[tuple[object, ...], RedisCacheClient] = {}
 _cache_clients_lock = threading.Lock()
 
@@ -53,5 +71,5 @@ class SharedRedisCache(RedisCache):
         with _cache_clients_lock:
             if key not in _cache_clients:
                 servers = self._location.replace(";", ",").split(",")
-                _cache_clients[key] = RedisCacheClient(servers, **self._client_options)
+                _cache_clients[key] = _ReusedClients(servers, **self._client_options)
             return _cache_clients[key]

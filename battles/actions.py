@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 
 from arena import embedded
+from arena.db.rows import insert_rows, update_row
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.models import Contender, ContenderQuerySet
 from battles.categories import categorise, warm_up
@@ -275,10 +276,11 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
     prompts = [a.prompt for a in answers if a.side == Side.A]
     if not battle.excluded_reason:
         battle.excluded_reason = _exclusion_reason(battle, prompts, answers)
+    # Hand-written statements (arena.db.rows): this is the arena's most frequent write.
     vote = Vote.for_battle(battle, outcome, voter)
-    vote.save()
-    battle.save(update_fields=["status", "excluded_reason", "updated_at"])
-    BattleCategory.objects.bulk_create(
+    insert_rows([vote])
+    update_row(battle, ["status", "excluded_reason", "updated_at"])
+    insert_rows(
         [BattleCategory.for_vote(vote, tag) for tag in sorted(categorise(prompts))],
         ignore_conflicts=True,
     )

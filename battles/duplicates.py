@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from arena.db import select_rows, table
+from arena.db.rows import select_rows, table
 from battles.exclusions import kind_q
 from battles.models import Battle, BattleStatus, DuplicateCap, Turn
 
@@ -35,30 +35,42 @@ def prompt_hash(prompt: str) -> str:
     return hashlib.sha256(normalise_prompt(prompt).encode()).hexdigest()
 
 
-def current_cap() -> int:
-    """The cap now: the setting, else the one the recompute stored, else the minimum."""
+def _cap_sql() -> tuple[str, list[int]]:
+    """The cap as an SQL expression: the setting, else the one the recompute stored,
+    else the minimum."""
     if settings.ARENA_DUPLICATE_CAP > 0:
-        return int(settings.ARENA_DUPLICATE_CAP)
-    stored = select_rows(f"SELECT cap FROM {table(DuplicateCap)} WHERE id = 1")
-    return MIN_CAP if not stored else int(stored[0][0])
+        return "%s", [int(settings.ARENA_DUPLICATE_CAP)]
+    return f"COALESCE((SELECT cap FROM {table(DuplicateCap)} WHERE id = 1), %s)", [MIN_CAP]
+
+
+def current_cap() -> int:
+    """The cap now."""
+    cap, params = _cap_sql()
+    return int(select_rows(f"SELECT {cap}", params)[0][0])
 
 
 def duplicate_reason(battle: Battle) -> str:
     """``"duplicate cap: …"`` when ``cap`` other votes on this prompt already count.
 
-    Called inside the vote transaction, so in hand-written SQL: one COUNT over the
-    prompt_hash index, of at most ``cap`` rows, so a prompt voted on a million times
-    costs no more than one at the cap. Two votes on the same prompt committing at the
-    same instant may both count (one over the cap).
+    Called inside the vote transaction, so one hand-written statement: the cap, and a
+    COUNT over the prompt_hash index of at most ``cap`` rows, so a prompt voted on a
+    million times costs no more than one at the cap. Two votes on the same prompt
+    committing at the same instant may both count (one over the cap).
     """
     if not battle.prompt_hash:
         return ""
-    cap = current_cap()
-    battle_id = Battle._meta.pk.get_db_prep_value(battle.pk, connection)
-    ((counted,),) = select_rows(
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table(Battle)} WHERE prompt_hash = %s "
-        "AND status = %s AND excluded_reason = '' AND id <> %s LIMIT %s) AS counted",
-        [battle.prompt_hash, BattleStatus.VOTED.value, battle_id, cap],
+    cap_sql, cap_params = _cap_sql()
+    ((counted, cap),) = select_rows(
+        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {table(Battle)} WHERE prompt_hash = %s "
+        f"AND status = %s AND excluded_reason = '' AND id <> %s LIMIT {cap_sql}) AS counted), "
+        f"{cap_sql}",
+        [
+            battle.prompt_hash,
+            BattleStatus.VOTED.value,
+            Battle._meta.pk.get_db_prep_value(battle.pk, connection),
+            *cap_params,
+            *cap_params,
+        ],
     )
     if counted < cap:
         return ""

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from arena.db import select_rows, table
+from arena.db.rows import select_rows, table
 from arena.models import Contender
 from battles.identity_vocabulary import VOCABULARY
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.db import connection
 
-from arena.db import select_rows, table
+from arena.db.rows import select_rows, table
 from arena.models import Contender
 from battles.models import Battle, Completion, Turn
 

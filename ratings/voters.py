@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from arena.db import select_rows, table
+from arena.db.rows import select_rows, table
 from battles.exclusions import exclude_battles, include_battles
 from battles.models import Battle, BattleMode, Completion, Vote
 from ratings.aggregation import OUTCOME_CODES

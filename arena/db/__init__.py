@@ -8,11 +8,10 @@ a model backend, a live stream -- gives its connection back first with
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import Model
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +52,3 @@ def retry_on_database_error(
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
 
-
-def table(model: type[Model]) -> str:
-    """``model``'s table name, quoted for hand-written SQL."""
-    return str(connection.ops.quote_name(model._meta.db_table))
-
-
-def select_rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """The rows of a hand-written query.
-
-    For the vote path's reads: building a query with the ORM costs more CPU than
-    PostgreSQL spends answering it. Values are passed as ``params``, never formatted in.
-    """
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())

@@ -71,12 +71,15 @@ class Tally:
 
     def response(self, what: str, response: httpx.Response, expected: int) -> bool:
         """Count the request; record a failure unless its status is ``expected``."""
+        return self.status(what, response.status_code, response.text, expected)
+
+    def status(self, what: str, status: int, text: str, expected: int) -> bool:
         self.requests += 1
-        if response.status_code >= 500:
+        if status >= 500:
             self.errors_5xx += 1
-        if response.status_code == expected:
+        if status == expected:
             return True
-        self.fail(f"{what} HTTP {response.status_code}", response.text)
+        self.fail(f"{what} HTTP {status}", text)
         return False
 
 

@@ -13,11 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from arena.db.rows import select_rows, table
+from arena.db.rows import key, select_rows, table
 from battles.exclusions import kind_q
 from battles.models import Battle, BattleStatus, DuplicateCap, Turn
 
@@ -67,7 +66,7 @@ def duplicate_reason(battle: Battle) -> str:
         [
             battle.prompt_hash,
             BattleStatus.VOTED.value,
-            Battle._meta.pk.get_db_prep_value(battle.pk, connection),
+            key(Battle, battle.pk),
             *cap_params,
             *cap_params,
         ],

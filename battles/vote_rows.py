@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.db import connection
 
-from arena.db.rows import select_rows, table
+from arena.db.rows import key, select_rows, table
 from arena.models import Contender
 from battles.models import Battle, Completion, Turn
 
@@ -25,11 +25,6 @@ class Answer(NamedTuple):
     text: str
 
 
-def _battle_key(battle_id: UUID) -> object:
-    # A UUID on PostgreSQL, 32 hex characters on SQLite.
-    return Battle._meta.pk.get_db_prep_value(battle_id, connection)
-
-
 def lock_battle(battle_id: UUID) -> Battle | None:
     """The battle, its row locked until the transaction ends (on PostgreSQL; SQLite
     serialises the transaction at its first write)."""
@@ -37,7 +32,7 @@ def lock_battle(battle_id: UUID) -> Battle | None:
     if connection.features.has_select_for_update:
         lock = " " + connection.ops.for_update_sql()
     rows = Battle.objects.raw(
-        f"SELECT * FROM {table(Battle)} WHERE id = %s{lock}", [_battle_key(battle_id)]
+        f"SELECT * FROM {table(Battle)} WHERE id = %s{lock}", [key(Battle, battle_id)]
     )
     return next(iter(rows), None)
 
@@ -49,7 +44,7 @@ def conversation(battle_id: UUID) -> list[Answer]:
         f"SELECT t.{index}, t.prompt, c.side, c.status, c.text FROM {table(Completion)} c "
         f"JOIN {table(Turn)} t ON t.id = c.turn_id "
         f"WHERE t.battle_id = %s AND t.superseded = %s ORDER BY t.{index}, c.side",
-        [_battle_key(battle_id), False],
+        [key(Battle, battle_id), False],
     )
     return [Answer(*row) for row in rows]
 

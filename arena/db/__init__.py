@@ -51,4 +51,3 @@ def retry_on_database_error(
             )
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
-

@@ -21,6 +21,13 @@ def table(model: type[Model]) -> str:
     return str(connection.ops.quote_name(model._meta.db_table))
 
 
+def key(model: type[Model], pk: Any) -> Any:
+    """``pk`` as the database stores it (a UUID is 32 hex characters on SQLite)."""
+    field = model._meta.pk
+    assert field is not None
+    return field.get_db_prep_value(pk, connection)
+
+
 def select_rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """The rows of ``sql``; values are passed as ``params``, never formatted in."""
     with connection.cursor() as cur:
@@ -78,5 +85,5 @@ def update_row(obj: Model, field_names: Sequence[str]) -> None:
     with connection.cursor() as cur:
         cur.execute(
             f"UPDATE {table(type(obj))} SET {assignments} WHERE {_column(pk)} = %s",
-            [*_values(obj, fields, add=False), pk.get_db_prep_value(obj.pk, connection)],
+            [*_values(obj, fields, add=False), key(type(obj), obj.pk)],
         )

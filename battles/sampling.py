@@ -22,9 +22,12 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from numpy.typing import NDArray
 
 from arena.errors import Unavailable
@@ -60,8 +63,18 @@ class SampledPair:
 
 
 def sampleable_contenders() -> list[Contender]:
-    """Active, non-historic contenders with a positive weight (paused and outage are skipped)."""
-    return list(Contender.objects.sampleable().order_by("pk"))
+    """Active, non-historic contenders with a positive weight (paused and outage are skipped).
+
+    Read as every battle starts, before its first token: the query is built once per
+    process and database (its filter is ``ContenderQuerySet.sampleable``), then only run.
+    """
+    sql, params = _sampleable_sql(connection.vendor)
+    return list(Contender.objects.raw(sql, params))
+
+
+@cache
+def _sampleable_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    return Contender.objects.sampleable().order_by("pk").query.sql_with_params()
 
 
 def allowed_pairs(revealed: NDArray[np.bool_], *, separate_unrevealed: bool) -> NDArray[np.bool_]:

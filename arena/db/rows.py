@@ -50,8 +50,9 @@ def _values(obj: Model, fields: Sequence["Field[Any, Any]"], *, add: bool) -> li
 
 
 def insert_rows(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
-    """INSERT ``objs`` (of one model) in one statement; an auto primary key is set on a
-    single object (``RETURNING``, which PostgreSQL and SQLite both have)."""
+    """INSERT ``objs`` (of one model) in one statement. A single object without
+    ``ignore_conflicts`` gets its auto primary key (``RETURNING``, which PostgreSQL and
+    SQLite both have); a skipped row would return none."""
     if not objs:
         return
     model = type(objs[0])
@@ -63,7 +64,7 @@ def insert_rows(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> Non
     )
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
-    auto = model._meta.auto_field if len(objs) == 1 else None
+    auto = model._meta.auto_field if len(objs) == 1 and not ignore_conflicts else None
     if auto is not None:
         sql += f" RETURNING {_column(auto)}"
     params = [value for obj in objs for value in _values(obj, fields, add=True)]

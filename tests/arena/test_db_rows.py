@@ -1,0 +1,64 @@
+"""The vote path's hand-written statements (``arena.db.rows``) on SQLite and PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from arena.db.rows import insert_rows, key, select_rows, table, update_row
+from battles.models import Battle, BattleCategory, BattleStatus, Outcome, Vote
+from tests.factories import make_contender
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def battle() -> Battle:
+    return Battle.objects.create(
+        voter="v", ip_hash="h", contender_a=make_contender("r-a"), contender_b=make_contender("r-b")
+    )
+
+
+def test_one_inserted_row_gets_its_primary_key_and_every_field(battle: Battle) -> None:
+    vote = Vote.for_battle(battle, Outcome.TIE, "v")
+
+    insert_rows([vote])
+
+    assert vote.pk is not None
+    stored = Vote.objects.get(pk=vote.pk)
+    assert (stored.battle_id, stored.outcome, stored.voter) == (battle.pk, "tie", "v")
+    assert (stored.contender_a_id, stored.weight) == (battle.contender_a_id, 1.0)
+    assert stored.created_at == vote.created_at
+
+
+def test_rows_that_conflict_are_skipped_when_asked(battle: Battle) -> None:
+    vote = Vote.for_battle(battle, Outcome.A, "v")
+    insert_rows([vote])
+    coding = BattleCategory.for_vote(vote, "coding")
+    insert_rows([coding])
+
+    again = BattleCategory.for_vote(vote, "coding")
+    insert_rows([again], ignore_conflicts=True)
+    insert_rows([BattleCategory.for_vote(vote, "math"), again], ignore_conflicts=True)
+
+    tags = BattleCategory.objects.filter(battle=battle).values_list("category", flat=True)
+    assert sorted(tags) == ["coding", "math"]
+
+
+def test_an_updated_row_gets_its_fields_and_its_auto_now_time(battle: Battle) -> None:
+    before = timezone.now() - timedelta(seconds=1)
+    Battle.objects.filter(pk=battle.pk).update(updated_at=before)
+    battle.status, battle.excluded_reason = BattleStatus.VOTED, "test reason"
+
+    update_row(battle, ["status", "excluded_reason", "updated_at"])
+
+    stored = Battle.objects.get(pk=battle.pk)
+    assert (stored.status, stored.excluded_reason) == ("voted", "test reason")
+    assert stored.updated_at > before
+    assert stored.voter == "v"  # fields not named are left alone
+
+
+def test_a_uuid_key_finds_its_row_on_either_database(battle: Battle) -> None:
+    rows = select_rows(f"SELECT voter FROM {table(Battle)} WHERE id = %s", [key(Battle, battle.pk)])
+
+    assert rows == [("v",)]

@@ -46,8 +46,6 @@ _SYSTEM_RNG = secrets.SystemRandom()
 
 WAIT_MESSAGE = "Wait until both answers have finished."
 FAILED_MESSAGE = "This battle failed and cannot be voted on. Please start a new battle."
-NO_BATTLE = "This battle does not exist."
-NOT_YOURS = "This battle belongs to someone else."
 PICK_MESSAGE = "Choose the models from the list offered."
 SHARE_BEFORE_VOTE = (
     "A battle can be shared only after your vote: until then its models stay anonymous."
@@ -244,17 +242,14 @@ def cast_vote(*, battle_id: UUID, voter: str, outcome: str) -> Vote:
         # The unique constraint, the final guard against a racing second vote (the row
         # lock already serialises them): the whole transaction is rolled back.
         raise Conflict("You have already voted in this battle.") from exc
+    attach_contenders(vote.battle)  # for the reveal, after the row lock is released
     # Embedded mode has no beat: a vote is traffic that drives the ratings refresh.
     embedded.run_due_periodic_tasks()
     return vote
 
 
 def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
-    battle = lock_battle(battle_id)
-    if battle is None:
-        raise NotFound(NO_BATTLE)
-    if battle.voter != voter:
-        raise Forbidden(NOT_YOURS)
+    battle = _owned(lock_battle(battle_id), voter)
     if battle.status == BattleStatus.VOTED:
         raise Conflict("You have already voted in this battle.")
     if battle.status == BattleStatus.ABANDONED:
@@ -284,7 +279,6 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
         [BattleCategory.for_vote(vote, tag) for tag in sorted(categorise(prompts))],
         ignore_conflicts=True,
     )
-    attach_contenders(battle)  # for the reveal
     transaction.on_commit(partial(enqueue_labelling, battle.id))
     return vote
 
@@ -316,10 +310,16 @@ def _own_battle(battle_id: UUID, voter: str, *, lock: bool) -> Battle:
         rows = _battle_rows()
     try:
         battle = rows.get(pk=battle_id)
-    except (Battle.DoesNotExist, ValueError) as exc:
-        raise NotFound(NO_BATTLE) from exc
+    except (Battle.DoesNotExist, ValueError):
+        battle = None
+    return _owned(battle, voter)
+
+
+def _owned(battle: Battle | None, voter: str) -> Battle:
+    if battle is None:
+        raise NotFound("This battle does not exist.")
     if battle.voter != voter:
-        raise Forbidden(NOT_YOURS)
+        raise Forbidden("This battle belongs to someone else.")
     return battle
 
 

@@ -98,6 +98,9 @@ TEMPLATES = [
 ]
 
 VAR_DIR = Path(env("ARENA_VAR_DIR", str(BASE_DIR / "var")))
+# PgBouncer in transaction mode hands each transaction any server connection: no
+# server-side cursors, and no statements prepared per connection (arena.db.prepared).
+ARENA_BEHIND_PGBOUNCER = envbool("ARENA_BEHIND_PGBOUNCER", False)
 if DATABASE_URL:
     # No persistent connection per thread (under ASGI every request has a thread of its
     # own, so they would pile up past max_connections): a connection lives for one
@@ -105,8 +108,7 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "arena.db.postgresql"
-    # PgBouncer in transaction mode hands each transaction any server connection.
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = envbool("ARENA_BEHIND_PGBOUNCER", False)
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = ARENA_BEHIND_PGBOUNCER
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -39,11 +39,11 @@ from battles.models import (
 )
 from battles.sampling import sample_pair
 from battles.screening import check_prompt, check_rate_limits, check_vote_caps
-from battles.vote_rows import Answer, attach_contenders, conversation, lock_battle
-from ratings.voters import flagged_reason_for
+from battles.vote_rows import Answer, LockedBattle, conversation, lock_battle
 
 _SYSTEM_RNG = secrets.SystemRandom()
 
+NO_SUCH_BATTLE = "This battle does not exist."
 WAIT_MESSAGE = "Wait until both answers have finished."
 FAILED_MESSAGE = "This battle failed and cannot be voted on. Please start a new battle."
 PICK_MESSAGE = "Choose the models from the list offered."
@@ -242,14 +242,16 @@ def cast_vote(*, battle_id: UUID, voter: str, outcome: str) -> Vote:
         # The unique constraint, the final guard against a racing second vote (the row
         # lock already serialises them): the whole transaction is rolled back.
         raise Conflict("You have already voted in this battle.") from exc
-    attach_contenders(vote.battle)  # for the reveal, after the row lock is released
     # Embedded mode has no beat: a vote is traffic that drives the ratings refresh.
     embedded.run_due_periodic_tasks()
     return vote
 
 
 def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
-    battle = _owned(lock_battle(battle_id), voter)
+    locked = lock_battle(battle_id)
+    if locked is None:
+        raise NotFound(NO_SUCH_BATTLE)
+    battle = _owned(locked.battle, voter)
     if battle.status == BattleStatus.VOTED:
         raise Conflict("You have already voted in this battle.")
     if battle.status == BattleStatus.ABANDONED:
@@ -270,7 +272,7 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
     battle.status = BattleStatus.VOTED
     prompts = [a.prompt for a in answers if a.side == Side.A]
     if not battle.excluded_reason:
-        battle.excluded_reason = _exclusion_reason(battle, prompts, answers)
+        battle.excluded_reason = _exclusion_reason(locked, prompts, answers)
     # Hand-written statements (arena.db.rows): this is the arena's most frequent write.
     vote = Vote.for_battle(battle, outcome, voter)
     insert_rows([vote])
@@ -317,7 +319,7 @@ def _own_battle(battle_id: UUID, voter: str, *, lock: bool) -> Battle:
 
 def _owned(battle: Battle | None, voter: str) -> Battle:
     if battle is None:
-        raise NotFound("This battle does not exist.")
+        raise NotFound(NO_SUCH_BATTLE)
     if battle.voter != voter:
         raise Forbidden("This battle belongs to someone else.")
     return battle
@@ -339,13 +341,14 @@ def _create_turn(battle: Battle, index: int, prompt: str) -> Turn:
     return turn
 
 
-def _exclusion_reason(battle: Battle, prompts: list[str], answers: list[Answer]) -> str:
+def _exclusion_reason(locked: LockedBattle, prompts: list[str], answers: list[Answer]) -> str:
     """The first reason that applies, the voter's own doing first (they are told it)."""
+    battle = locked.battle
     return (
         identity_question_reason(prompts)
         or _leak_reason(battle, prompts, answers)
-        or flagged_reason_for(voter=battle.voter, ip_hash=battle.ip_hash)
-        or duplicate_reason(battle)
+        or locked.flag_reason
+        or duplicate_reason(battle.prompt_hash, locked.duplicates, locked.duplicate_cap)
     )
 
 

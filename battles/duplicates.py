@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from arena.db.rows import key, select_rows, table
+from arena.db.rows import select_rows, table
 from battles.exclusions import kind_q
 from battles.models import Battle, BattleStatus, DuplicateCap, Turn
 
@@ -48,30 +48,28 @@ def current_cap() -> int:
     return int(select_rows(f"SELECT {cap}", params)[0][0])
 
 
-def duplicate_reason(battle: Battle) -> str:
-    """``"duplicate cap: …"`` when ``cap`` other votes on this prompt already count.
+def duplicate_count_sql(battle: str) -> tuple[str, list[object]]:
+    """Two SQL expressions over the battle row aliased ``battle``: how many other votes
+    on its prompt already count, at most the cap, and the cap (for :func:`duplicate_reason`).
 
-    Called inside the vote transaction, so one hand-written statement: the cap, and a
-    COUNT over the prompt_hash index of at most ``cap`` rows, so a prompt voted on a
-    million times costs no more than one at the cap. Two votes on the same prompt
-    committing at the same instant may both count (one over the cap).
+    Read in the vote's locking statement (``battles.vote_rows``): a COUNT over the
+    prompt_hash index of at most ``cap`` rows, so a prompt voted on a million times costs
+    no more than one at the cap. Two votes on the same prompt committing at the same
+    instant may both count (one over the cap).
     """
-    if not battle.prompt_hash:
-        return ""
     cap_sql, cap_params = _cap_sql()
-    ((counted, cap),) = select_rows(
-        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {table(Battle)} WHERE prompt_hash = %s "
-        f"AND status = %s AND excluded_reason = '' AND id <> %s LIMIT {cap_sql}) AS counted), "
-        f"{cap_sql}",
-        [
-            battle.prompt_hash,
-            BattleStatus.VOTED.value,
-            key(Battle, battle.pk),
-            *cap_params,
-            *cap_params,
-        ],
+    sql = (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table(Battle)} other "
+        f"WHERE other.prompt_hash = {battle}.prompt_hash AND other.status = %s "
+        f"AND other.excluded_reason = '' AND other.id <> {battle}.id LIMIT {cap_sql}) AS counted), "
+        f"{cap_sql}"
     )
-    if counted < cap:
+    return sql, [BattleStatus.VOTED.value, *cap_params, *cap_params]
+
+
+def duplicate_reason(prompt_hash: str, counted: int, cap: int) -> str:
+    """``"duplicate cap: …"`` when ``cap`` other votes on this prompt already count."""
+    if not prompt_hash or counted < cap:
         return ""
     return f"{REASON}: {cap} votes on this prompt already count"
 

@@ -10,9 +10,11 @@ from uuid import UUID
 
 from django.db import connection
 
-from arena.db.rows import key, select_rows, table
+from arena.db.rows import from_row, key, select_list, select_rows, table
 from arena.models import Contender
+from battles.duplicates import duplicate_count_sql
 from battles.models import Battle, Completion, Turn
+from ratings.voters import flag_reason_sql
 
 
 class Answer(NamedTuple):
@@ -25,16 +27,45 @@ class Answer(NamedTuple):
     text: str
 
 
-def lock_battle(battle_id: UUID) -> Battle | None:
+# What the reveal shows of a contender (Contender.reveal_dict); its other fields are
+# deferred.
+_REVEAL_FIELDS = ("id", "codename", "public_name", "revealed_at")
+
+
+class LockedBattle(NamedTuple):
+    """The battle, with both contenders for the reveal, and where it stands at the vote."""
+
+    battle: Battle
+    flag_reason: str  # the voter's or IP's active flag ("" when none)
+    duplicates: int  # other counted votes on its prompt, at most the cap
+    duplicate_cap: int
+
+
+def lock_battle(battle_id: UUID) -> LockedBattle | None:
     """The battle, its row locked until the transaction ends (on PostgreSQL; SQLite
-    serialises the transaction at its first write)."""
+    serialises the transaction at its first write), in one statement with both
+    contenders, the voter's flag and the prompt's count against the duplicate cap."""
+    flag_sql, flag_params = flag_reason_sql("b")
+    duplicates_sql, duplicates_params = duplicate_count_sql("b")
     lock = ""
     if connection.features.has_select_for_update:
-        lock = " " + connection.ops.for_update_sql()
-    rows = Battle.objects.raw(
-        f"SELECT * FROM {table(Battle)} WHERE id = %s{lock}", [key(Battle, battle_id)]
+        lock = " " + connection.ops.for_update_sql(of=("b",))
+    rows = select_rows(
+        f"SELECT {select_list(Battle, 'b')}, {select_list(Contender, 'ca', _REVEAL_FIELDS)}, "
+        f"{select_list(Contender, 'cb', _REVEAL_FIELDS)}, {flag_sql}, {duplicates_sql} "
+        f"FROM {table(Battle)} b "
+        f"JOIN {table(Contender)} ca ON ca.id = b.contender_a_id "
+        f"JOIN {table(Contender)} cb ON cb.id = b.contender_b_id WHERE b.id = %s{lock}",
+        [*flag_params, *duplicates_params, key(Battle, battle_id)],
     )
-    return next(iter(rows), None)
+    if not rows:
+        return None
+    values = iter(rows[0])
+    battle = from_row(Battle, None, values)
+    battle.contender_a = from_row(Contender, _REVEAL_FIELDS, values)
+    battle.contender_b = from_row(Contender, _REVEAL_FIELDS, values)
+    flag_reason, duplicates, cap = values
+    return LockedBattle(battle, flag_reason or "", int(duplicates), int(cap))
 
 
 def conversation(battle_id: UUID) -> list[Answer]:
@@ -47,16 +78,3 @@ def conversation(battle_id: UUID) -> list[Answer]:
         [key(Battle, battle_id), False],
     )
     return [Answer(*row) for row in rows]
-
-
-def attach_contenders(battle: Battle) -> None:
-    """Load both contenders onto ``battle`` in one query (for the reveal)."""
-    found = {
-        c.pk: c
-        for c in Contender.objects.raw(
-            f"SELECT * FROM {table(Contender)} WHERE id IN (%s, %s)",
-            [battle.contender_a_id, battle.contender_b_id],
-        )
-    }
-    battle.contender_a = found[battle.contender_a_id]
-    battle.contender_b = found[battle.contender_b_id]

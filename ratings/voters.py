@@ -6,7 +6,7 @@ chunks (never all of them at once), scores every voter (session) and every IP ha
 and records a :class:`~ratings.models.FlaggedVoter` per new verdict. A flagged group's
 counted votes are excluded (``battles.exclusions``) with the flag's reason, now and on
 every later run; a vote cast after the flag is excluded inside its own transaction
-(:func:`flagged_reason_for`). Votes are never deleted; an operator's restore lets them
+(:func:`flag_reason_sql`). Votes are never deleted; an operator's restore lets them
 count again and keeps the filter from flagging that group again.
 """
 
@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from arena.db.rows import select_rows, table
+from arena.db.rows import table
 from battles.exclusions import exclude_battles, include_battles
 from battles.models import Battle, BattleMode, Completion, Vote
 from ratings.aggregation import OUTCOME_CODES
@@ -125,21 +125,19 @@ def restore_flag(flag_id: int, *, by: str = "") -> int:
     return restored - again
 
 
-def flagged_reason_for(*, voter: str, ip_hash: str) -> str:
-    """The reason of the oldest active flag on this voter or IP ("" when none).
+def flag_reason_sql(battle: str) -> tuple[str, list[object]]:
+    """The reason of the oldest active flag on the voter or IP of the battle row aliased
+    ``battle``, as an SQL expression (NULL when none).
 
-    Read inside every vote transaction, so in hand-written SQL (``arena.db.select_rows``).
+    Read in the vote's locking statement (``battles.vote_rows``), so a vote cast after the
+    flag is excluded inside its own transaction.
     """
-    match, params = "(kind = %s AND key = %s)", [FlaggedVoter.Kind.VOTER.value, voter]
-    if ip_hash:
-        match += " OR (kind = %s AND key = %s)"
-        params += [FlaggedVoter.Kind.IP.value, ip_hash]
-    rows = select_rows(
-        f"SELECT reason FROM {table(FlaggedVoter)} "
-        f"WHERE restored_at IS NULL AND ({match}) ORDER BY id LIMIT 1",
-        params,
+    sql = (
+        f"(SELECT flag.reason FROM {table(FlaggedVoter)} flag WHERE flag.restored_at IS NULL "
+        f"AND ((flag.kind = %s AND flag.key = {battle}.voter) OR ({battle}.ip_hash <> '' "
+        f"AND flag.kind = %s AND flag.key = {battle}.ip_hash)) ORDER BY flag.id LIMIT 1)"
     )
-    return str(rows[0][0]) if rows else ""
+    return sql, [FlaggedVoter.Kind.VOTER.value, FlaggedVoter.Kind.IP.value]
 
 
 def _battles_of(flag: FlaggedVoter) -> QuerySet[Battle]:

@@ -1,11 +1,21 @@
 """The vote path's hand-written statements (``arena.db.rows``) on SQLite and PostgreSQL."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from arena.db.rows import insert_rows, key, select_rows, table, update_row
+from arena.db.rows import (
+    from_row,
+    insert_rows,
+    key,
+    select_list,
+    select_rows,
+    table,
+    update_row,
+)
+from arena.models import Contender
 from battles.models import Battle, BattleCategory, BattleStatus, Outcome, Vote
 from tests.factories import make_contender
 
@@ -62,3 +72,43 @@ def test_a_uuid_key_finds_its_row_on_either_database(battle: Battle) -> None:
     rows = select_rows(f"SELECT voter FROM {table(Battle)} WHERE id = %s", [key(Battle, battle.pk)])
 
     assert rows == [("v",)]
+
+
+def test_a_row_read_by_its_select_list_becomes_the_stored_instance(battle: Battle) -> None:
+    rows = select_rows(
+        f"SELECT {select_list(Battle, 'b')} FROM {table(Battle)} b WHERE b.id = %s",
+        [key(Battle, battle.pk)],
+    )
+
+    read = from_row(Battle, None, iter(rows[0]))
+
+    stored = Battle.objects.get(pk=battle.pk)
+    fields = [f.attname for f in Battle._meta.concrete_fields]
+    assert [getattr(read, f) for f in fields] == [getattr(stored, f) for f in fields]
+    # Converted as the ORM converts them, on SQLite too (hex text, ISO text there).
+    assert isinstance(read.id, uuid.UUID)
+    assert timezone.is_aware(read.created_at)
+    assert read.get_deferred_fields() == set()
+
+
+def test_fields_not_read_are_deferred_and_the_values_after_them_left(battle: Battle) -> None:
+    contender = Contender.objects.get(pk=battle.contender_a_id)
+    contender.reveal("Revealed Name", organisation="Its Maker")
+    names = ("id", "codename", "revealed_at")
+    rows = select_rows(
+        f"SELECT {select_list(Contender, 'c', names)}, 42 FROM {table(Contender)} c "
+        "WHERE c.id = %s",
+        [contender.pk],
+    )
+    values = iter(rows[0])
+
+    read = from_row(Contender, names, values)
+
+    assert list(values) == [42]
+    assert (read.pk, read.codename, read.revealed_at) == (
+        contender.pk,
+        "r-a",
+        Contender.objects.get(pk=contender.pk).revealed_at,
+    )
+    assert {"public_name", "organisation"} <= read.get_deferred_fields()
+    assert read.organisation == "Its Maker"  # a deferred field loads on access

@@ -19,7 +19,7 @@ from arena import embedded
 from arena.db.rows import insert_rows, update_row
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.models import Contender, ContenderQuerySet
-from battles.categories import categorise, warm_up
+from battles.categories import categorise, language_if_loaded, warm_up
 from battles.dispatch import enqueue_generation, enqueue_labelling
 from battles.duplicates import duplicate_reason, prompt_hash
 from battles.identity_questions import identity_question_reason
@@ -65,6 +65,7 @@ def start_battle(
     """Check the prompt and limits, draw two contenders, write the battle, start both sides."""
     check_prompt(prompt)
     check_rate_limits(voter=voter, ip_hash=ip_hash)
+    language = language_if_loaded(prompt)  # here, not in the vote's transaction
     pair = sample_pair(rng)
     first, second = pair.contenders
     # Sides are random per battle, independent of the draw order.
@@ -80,6 +81,7 @@ def start_battle(
             pairs_allowed=pair.pairs_allowed,
             regenerated_from=regenerated_from,
             prompt_hash=prompt_hash(prompt),
+            language=language,
         )
         _create_turn(battle, 0, prompt)
     warm_up()
@@ -110,6 +112,7 @@ def start_named_battle(
     if len(chosen) != wanted:
         raise BadRequest(PICK_MESSAGE)
     check_rate_limits(voter=voter, ip_hash=ip_hash)
+    language = language_if_loaded(prompt)
     with transaction.atomic():
         battle = Battle.objects.create(
             voter=voter,
@@ -117,6 +120,7 @@ def start_named_battle(
             mode=mode,
             contender_a=chosen[ids[0]],
             contender_b=chosen[ids[-1]],
+            language=language,
         )
         _create_turn(battle, 0, prompt)
     warm_up()
@@ -277,10 +281,8 @@ def _record_vote(battle_id: UUID, voter: str, outcome: str) -> Vote:
     vote = Vote.for_battle(battle, outcome, voter)
     insert_rows([vote])
     update_row(battle, ["status", "excluded_reason", "updated_at"])
-    insert_rows(
-        [BattleCategory.for_vote(vote, tag) for tag in sorted(categorise(prompts))],
-        ignore_conflicts=True,
-    )
+    tags = sorted(categorise(prompts, battle.language))
+    insert_rows([BattleCategory.for_vote(vote, tag) for tag in tags], ignore_conflicts=True)
     transaction.on_commit(partial(enqueue_labelling, battle.id))
     return vote
 

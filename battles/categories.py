@@ -212,19 +212,23 @@ _WARM_UP_TEXTS = (
 )
 
 
+_models_loaded = threading.Event()
+
+
 def _load_models() -> None:
     with _detector_lock:  # one load per process, however many battles start at once
         detector = _detector()
         for text in _WARM_UP_TEXTS:
             detector.compute_language_confidence_values(text)
+    _models_loaded.set()
 
 
 def warm_up() -> None:
     """Load the language models in the background, once per process.
 
     Called when a web process starts (``arena/asgi.py``) and again when a battle starts
-    (a no-op once loaded), so by the vote, which labels the prompt inside its
-    transaction, the models are in memory.
+    (a no-op once loaded), so that the battle's language is read as it starts, and at
+    the latest by the vote, which otherwise labels the prompt inside its transaction.
     """
     if _detector.cache_info().currsize == 0 and not _detector_lock.locked():
         threading.Thread(target=_load_models, name="lingua-warm-up", daemon=True).start()
@@ -249,11 +253,17 @@ def detect_language(text: str) -> str:
     return listed.language.name.lower() if listed.value > 0 else OTHER_LANGUAGE
 
 
-def categorise(prompts: list[str]) -> set[str]:
+def language_if_loaded(text: str) -> str:
+    """:func:`detect_language` once the models are in memory; ``""`` while they load
+    (seconds after a process starts), rather than keeping a battle waiting for them."""
+    return detect_language(text) if _models_loaded.is_set() else ""
+
+
+def categorise(prompts: list[str], language: str = "") -> set[str]:
     """Category tags of a battle from its user prompts, in turn order.
 
-    ``multi_turn`` means more than one turn. The language comes from the first prompt,
-    the others from all prompts together.
+    ``multi_turn`` means more than one turn. The language comes from the first prompt
+    (``language`` when it was read already), the others from all prompts together.
     """
     text = "\n\n".join(prompts)
     tags: set[str] = set()
@@ -267,7 +277,7 @@ def categorise(prompts: list[str]) -> set[str]:
         (MULTI_TURN, len(prompts) > 1),
     )
     tags.update(name for name, matched in checks if matched)
-    language = language_category(detect_language(prompts[0] if prompts else ""))
-    if language is not None:
-        tags.add(language)
+    tag = language_category(language or detect_language(prompts[0] if prompts else ""))
+    if tag is not None:
+        tags.add(tag)
     return tags

@@ -1,5 +1,6 @@
 """cast_vote: one final vote by the owner once both answers are done; categories and leaks."""
 
+import threading
 import uuid
 
 import pytest
@@ -7,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from arena.errors import BadRequest, Conflict, Forbidden, NotFound
 from arena.models import Contender
+from battles import categories
 from battles.actions import add_turn, cast_vote
 from battles.models import (
     Battle,
@@ -67,6 +69,40 @@ def test_a_reasoning_trace_that_names_the_model_is_no_leak(ready_battle: Battle)
     battle = Battle.objects.get(pk=ready_battle.pk)
     assert battle.excluded_reason == ""
     assert Vote.objects.get(battle=battle).counted is True
+
+
+@pytest.fixture
+def language_models_loaded() -> None:
+    categories._load_models()  # what a web process's warm-up does when it starts
+
+
+def test_the_language_is_read_when_the_battle_starts_and_counted_at_the_vote(
+    pair: list[Contender], language_models_loaded: None
+) -> None:
+    battle = new_battle("¿Cuáles son los tres ríos más largos del mundo?", voter="owner")
+    assert Battle.objects.get(pk=battle.pk).language == "spanish"
+    generate_all(battle)
+    # What was read at the start is what counts, not a second reading at the vote.
+    Battle.objects.filter(pk=battle.pk).update(language="german")
+
+    cast_vote(battle_id=battle.id, voter="owner", outcome="a")
+
+    tags = set(BattleCategory.objects.filter(battle=battle).values_list("category", flat=True))
+    assert tags == {"language_german"}
+
+
+def test_a_battle_started_while_the_language_models_load_gets_its_language_at_the_vote(
+    pair: list[Contender], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(categories, "_models_loaded", threading.Event())  # still loading
+    battle = new_battle("¿Cuáles son los tres ríos más largos del mundo?", voter="owner")
+    assert Battle.objects.get(pk=battle.pk).language == ""
+    generate_all(battle)
+
+    cast_vote(battle_id=battle.id, voter="owner", outcome="a")
+
+    tags = set(BattleCategory.objects.filter(battle=battle).values_list("category", flat=True))
+    assert tags == {"language_spanish"}
 
 
 def test_categories_are_stored_at_vote_time(ready_battle: Battle) -> None:

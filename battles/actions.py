@@ -71,18 +71,19 @@ def start_battle(
     # Sides are random per battle, independent of the draw order.
     if (rng or _SYSTEM_RNG).random() < 0.5:
         first, second = second, first
+    battle = Battle(
+        voter=voter,
+        ip_hash=ip_hash,
+        contender_a=first,
+        contender_b=second,
+        pair_probability=pair.probability,
+        pairs_allowed=pair.pairs_allowed,
+        regenerated_from=regenerated_from,
+        prompt_hash=prompt_hash(prompt),
+        language=language,
+    )
     with transaction.atomic():
-        battle = Battle.objects.create(
-            voter=voter,
-            ip_hash=ip_hash,
-            contender_a=first,
-            contender_b=second,
-            pair_probability=pair.probability,
-            pairs_allowed=pair.pairs_allowed,
-            regenerated_from=regenerated_from,
-            prompt_hash=prompt_hash(prompt),
-            language=language,
-        )
+        insert_rows([battle])  # hand-written, as the vote's: it is on the way to the first token
         _create_turn(battle, 0, prompt)
     warm_up()
     return battle
@@ -333,11 +334,12 @@ def _latest_statuses(turn: Turn) -> set[str]:
 
 def _create_turn(battle: Battle, index: int, prompt: str) -> Turn:
     """A turn with one pending completion per side, each generated once the rows commit."""
-    turn = Turn.objects.create(battle=battle, index=index, prompt=prompt)
-    completions = Completion.objects.bulk_create(
-        Completion(turn=turn, side=side, contender=battle.contender(side))
-        for side in battle.sides
-    )
+    turn = Turn(battle=battle, index=index, prompt=prompt)
+    insert_rows([turn])
+    completions = [
+        Completion(turn=turn, side=side, contender=battle.contender(side)) for side in battle.sides
+    ]
+    insert_rows(completions)
     for completion in completions:
         transaction.on_commit(partial(enqueue_generation, completion.id))
     return turn

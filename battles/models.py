@@ -76,11 +76,13 @@ class Battle(models.Model):
     pairs_allowed = models.PositiveIntegerField(null=True, blank=True)
     # sha256 of the normalised first prompt (``battles.duplicates``): the duplicate cap
     # counts votes per prompt by it. Empty for imported battles without a known prompt.
-    prompt_hash = models.CharField(max_length=64, blank=True, db_default="", db_index=True)
+    prompt_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True
+    )
     # The first prompt's language (``battles.categories.detect_language``), read when the
     # battle starts, outside any transaction; empty when it was not (the models were
     # still loading, an imported battle), and then read at the vote.
-    language = models.CharField(max_length=32, blank=True, db_default="")
+    language = models.CharField(max_length=32, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,4 +1,5 @@
-"""Hand-written statements for the hottest transaction, the vote.
+"""Hand-written statements for the hottest transactions: the vote, and a battle's start
+(on the way to its first token).
 
 Building a query with the ORM costs more CPU than PostgreSQL spends answering it: for
 a vote, the ORM's query building was about half of the web process's CPU. These run

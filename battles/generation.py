@@ -38,9 +38,11 @@ from arena.backends.base import (
     StreamEvent,
 )
 from arena.db import DATABASE_UNAVAILABLE, release_connection, retry_on_database_error
+from arena.db.rows import from_row, key, select_list, select_rows, table, update_where
+from arena.models import Contender
 from battles import breaker
 from battles.channel import ChannelUnavailable, get_channel, stream_key
-from battles.models import Battle, Completion, CompletionStatus
+from battles.models import Battle, Completion, CompletionStatus, Turn
 from battles.publisher import StreamPublisher
 from battles.style import style_features
 
@@ -149,21 +151,42 @@ def announce_failure(completion_id: UUID) -> None:
 def _claim(completion_id: UUID) -> _Claim | None:
     """Atomically take the completion: pending -> streaming, or restart a dead run's stream."""
     lease = timezone.now()
-    rows = Completion.objects.filter(pk=completion_id)
-    # The first attempt is counted with the claim (one write less before the first token).
-    attempted = F("attempts") + 1
-    if rows.filter(status=CompletionStatus.PENDING).update(
-        status=CompletionStatus.STREAMING, started_at=lease, attempts=attempted
+    # Hand-written statements (arena.db.rows): this is on the way to the first token. The
+    # first attempt is counted with the claim (one write less before the first token).
+    if update_where(
+        Completion,
+        {"status": CompletionStatus.STREAMING, "started_at": lease},
+        {"id": completion_id, "status": CompletionStatus.PENDING},
+        add_one=["attempts"],
     ):
         restarted = False
-    elif rows.filter(status=CompletionStatus.STREAMING).update(
-        started_at=lease, first_reasoning_at=None, first_token_at=None, attempts=attempted
+    elif update_where(
+        Completion,
+        {"started_at": lease, "first_reasoning_at": None, "first_token_at": None},
+        {"id": completion_id, "status": CompletionStatus.STREAMING},
+        add_one=["attempts"],
     ):
         restarted = True
     else:
         return None  # done, failed or gone: a duplicate delivery
-    completion = Completion.objects.select_related("turn", "contender").get(pk=completion_id)
+    completion = _with_turn_and_contender(completion_id)
     return _Claim(completion=completion, lease=lease, restarted=restarted)
+
+
+def _with_turn_and_contender(completion_id: UUID) -> Completion:
+    """The completion with its turn and contender, in one statement."""
+    ((*values,),) = select_rows(
+        f"SELECT {select_list(Completion, 'c')}, {select_list(Turn, 't')}, "
+        f"{select_list(Contender, 'k')} FROM {table(Completion)} c "
+        f"JOIN {table(Turn)} t ON t.id = c.turn_id "
+        f"JOIN {table(Contender)} k ON k.id = c.contender_id WHERE c.id = %s",
+        [key(Completion, completion_id)],
+    )
+    row = iter(values)
+    completion = from_row(Completion, None, row)
+    completion.turn = from_row(Turn, None, row)
+    completion.contender = from_row(Contender, None, row)
+    return completion
 
 
 def _stream_answer(claim: _Claim, publisher: StreamPublisher) -> _Answer:

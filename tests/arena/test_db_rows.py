@@ -14,6 +14,7 @@ from arena.db.rows import (
     select_rows,
     table,
     update_row,
+    update_where,
 )
 from arena.models import Contender
 from battles.models import Battle, BattleCategory, BattleStatus, Outcome, Vote
@@ -112,3 +113,25 @@ def test_fields_not_read_are_deferred_and_the_values_after_them_left(battle: Bat
     )
     assert {"public_name", "organisation"} <= read.get_deferred_fields()
     assert read.organisation == "Its Maker"  # a deferred field loads on access
+
+
+def test_a_conditional_update_changes_only_matching_rows_and_counts_them(battle: Battle) -> None:
+    other = Battle.objects.create(
+        voter="w", ip_hash="h", contender_a=battle.contender_a, contender_b=battle.contender_b
+    )
+    Battle.objects.filter(pk=battle.pk).update(pairs_allowed=3)
+    at = timezone.now() - timedelta(days=1)
+
+    changed = update_where(
+        Battle,
+        {"status": BattleStatus.VOTED, "updated_at": at},
+        {"id": battle.pk, "status": BattleStatus.GENERATING},
+        add_one=["pairs_allowed"],
+    )
+    still_generating = {"id": battle.pk, "status": BattleStatus.GENERATING}
+    again = update_where(Battle, {"status": BattleStatus.FAILED}, still_generating)
+
+    assert (changed, again) == (1, 0)
+    stored = Battle.objects.get(pk=battle.pk)
+    assert (stored.status, stored.updated_at, stored.pairs_allowed) == (BattleStatus.VOTED, at, 4)
+    assert Battle.objects.get(pk=other.pk).status == BattleStatus.GENERATING

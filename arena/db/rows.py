@@ -1,5 +1,5 @@
-"""Hand-written statements for the hottest transactions: the vote, and a battle's start
-(on the way to its first token).
+"""Hand-written statements for the hottest paths: the vote, and on the way to a battle's
+first token its start and each generation's claim.
 
 Building a query with the ORM costs more CPU than PostgreSQL spends answering it: for
 a vote, the ORM's query building was about half of the web process's CPU. These run

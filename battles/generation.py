@@ -175,17 +175,17 @@ def _claim(completion_id: UUID) -> _Claim | None:
 
 def _with_turn_and_contender(completion_id: UUID) -> Completion:
     """The completion with its turn and contender, in one statement."""
-    ((*values,),) = select_rows(
+    (row,) = select_rows(
         f"SELECT {select_list(Completion, 'c')}, {select_list(Turn, 't')}, "
         f"{select_list(Contender, 'k')} FROM {table(Completion)} c "
         f"JOIN {table(Turn)} t ON t.id = c.turn_id "
         f"JOIN {table(Contender)} k ON k.id = c.contender_id WHERE c.id = %s",
         [key(Completion, completion_id)],
     )
-    row = iter(values)
-    completion = from_row(Completion, None, row)
-    completion.turn = from_row(Turn, None, row)
-    completion.contender = from_row(Contender, None, row)
+    values = iter(row)
+    completion = from_row(Completion, None, values)
+    completion.turn = from_row(Turn, None, values)
+    completion.contender = from_row(Contender, None, values)
     return completion
 
 

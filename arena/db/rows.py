@@ -142,32 +142,14 @@ def insert_rows(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> Non
         obj._state.adding = False
 
 
-@cache
-def _update_sql(vendor: str, model: type[Model], field_names: tuple[str, ...]) -> str:
-    pk = model._meta.pk
-    assert pk is not None
-    assignments = ", ".join(
-        f"{_column(vendor, model._meta.get_field(n))} = %s"  # type: ignore[arg-type]
-        for n in field_names
-    )
-    return (
-        f"UPDATE {_quoted(vendor, model._meta.db_table)} SET {assignments} "
-        f"WHERE {_column(vendor, pk)} = %s"
-    )
-
-
 def update_row(obj: Model, field_names: Sequence[str]) -> None:
     """UPDATE ``obj``'s row with its current ``field_names`` values, as
     ``obj.save(update_fields=...)`` does (auto_now fields included)."""
-    db, model = _db(), type(obj)
-    fields: list[Field[Any, Any]] = [obj._meta.get_field(n) for n in field_names]  # type: ignore[misc]
-    with db.cursor() as cur:
-        prepared.execute(
-            db,
-            cur,
-            _update_sql(db.vendor, model, tuple(field_names)),
-            [*_values(db, obj, fields, add=False), key(model, obj.pk)],
-        )
+    meta = obj._meta
+    assert meta.pk is not None
+    # pre_save applies auto_now and the like, as Model.save would.
+    values = {n: meta.get_field(n).pre_save(obj, False) for n in field_names}  # type: ignore[union-attr]
+    update_where(type(obj), values, {meta.pk.name: obj.pk})
 
 
 @cache

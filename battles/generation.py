@@ -25,7 +25,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
 from arena.backends import build_request, get_backend
@@ -283,7 +283,7 @@ def _consume(
 def _still_claimed(claim: _Claim) -> bool:
     """Whether this run still holds its claim; assumed so while the database is away."""
     try:
-        return _claimed(claim).exists()
+        return Completion.objects.filter(**_claimed(claim)).exists()
     except DATABASE_UNAVAILABLE:
         return True
     finally:
@@ -305,9 +305,7 @@ def _write_timing(claim: _Claim, **moments: datetime) -> None:
     see a live stream; the final write repeats it, so a database that is away now loses
     nothing. After the viewers were told: they should not wait on the database."""
     try:
-        Completion.objects.filter(pk=claim.completion.pk, started_at=claim.lease).update(
-            **moments
-        )
+        update_where(Completion, moments, {"id": claim.completion.pk, "started_at": claim.lease})
     except DATABASE_UNAVAILABLE:
         logger.warning("completion %s: %s not written yet", claim.completion.pk, list(moments))
     finally:
@@ -317,23 +315,22 @@ def _write_timing(claim: _Claim, **moments: datetime) -> None:
 def _store_answer(claim: _Claim, answer: _Answer) -> bool:
     style = style_features(answer.text)
     finished = answer.finished
-    return bool(
-        _claimed(claim).update(
-            status=CompletionStatus.DONE,
-            text=answer.text,
-            reasoning=answer.reasoning,
-            error="",
-            finish_reason=finished.reason[:50],
-            input_tokens=finished.input_tokens,
-            output_tokens=finished.output_tokens,
-            first_reasoning_at=claim.first_reasoning_at,
-            first_token_at=claim.first_token_at,
-            finished_at=timezone.now(),
-            length_chars=style.length_chars,
-            header_count=style.header_count,
-            list_count=style.list_count,
-            bold_count=style.bold_count,
-        )
+    return _update_claimed(
+        claim,
+        status=CompletionStatus.DONE,
+        text=answer.text,
+        reasoning=answer.reasoning,
+        error="",
+        finish_reason=finished.reason[:50],
+        input_tokens=finished.input_tokens,
+        output_tokens=finished.output_tokens,
+        first_reasoning_at=claim.first_reasoning_at,
+        first_token_at=claim.first_token_at,
+        finished_at=timezone.now(),
+        length_chars=style.length_chars,
+        header_count=style.header_count,
+        list_count=style.list_count,
+        bold_count=style.bold_count,
     )
 
 
@@ -341,15 +338,21 @@ def _store_failure(claim: _Claim, reason: str) -> bool:
     logger.warning(
         "completion %s (%s) failed: %s", claim.completion.id, claim.completion.contender, reason
     )
-    return bool(
-        _claimed(claim).update(
-            status=CompletionStatus.FAILED, error=reason, finished_at=timezone.now()
-        )
+    return _update_claimed(
+        claim, status=CompletionStatus.FAILED, error=reason, finished_at=timezone.now()
     )
 
 
-def _claimed(claim: _Claim) -> QuerySet[Completion]:
-    """The completion row, only while this run still holds the claim."""
-    return Completion.objects.filter(
-        pk=claim.completion.pk, status=CompletionStatus.STREAMING, started_at=claim.lease
-    )
+def _claimed(claim: _Claim) -> dict[str, object]:
+    """What the completion's row holds only while this run still holds the claim."""
+    return {
+        "id": claim.completion.pk,
+        "status": CompletionStatus.STREAMING,
+        "started_at": claim.lease,
+    }
+
+
+def _update_claimed(claim: _Claim, **values: object) -> bool:
+    """Write ``values`` to the completion if this run still holds its claim (a hand-written
+    statement: every completion ends with one); whether it did."""
+    return update_where(Completion, values, _claimed(claim)) == 1

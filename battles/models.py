@@ -3,10 +3,11 @@
 import uuid
 from datetime import timedelta
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from arena.backends.base import Message
+from arena.db.rows import key, select_rows, table, update_where
 from arena.models import Contender
 
 
@@ -162,23 +163,25 @@ class Battle(models.Model):
         Both sides may finish at the same moment; the row lock makes exactly one of them
         do the transition, seeing the other's committed status.
         """
+        # Hand-written statements (arena.db.rows): every completion ends with this.
         with transaction.atomic():
-            battle = Battle.objects.select_for_update().get(pk=battle_id)
-            if battle.status != BattleStatus.GENERATING:
-                return battle.status
-            statuses = set(
-                Completion.objects.filter(turn=battle.latest_turn()).values_list(
-                    "status", flat=True
-                )
-            )
+            battle_key = key(Battle, battle_id)
+            locked = select_rows(_lock_status_sql(), [battle_key])
+            if not locked:
+                raise Battle.DoesNotExist(f"battle {battle_id} does not exist")
+            status = locked[0][0]
+            if status != BattleStatus.GENERATING:
+                return str(status)
+            statuses = {row[0] for row in select_rows(_latest_statuses_sql(), [battle_key] * 2)}
             if CompletionStatus.FAILED in statuses:
-                battle.status = BattleStatus.FAILED
+                status = BattleStatus.FAILED
             elif statuses == {CompletionStatus.DONE}:
-                battle.status = BattleStatus.READY
+                status = BattleStatus.READY
             else:
-                return battle.status
-            battle.save(update_fields=["status", "updated_at"])
-            return battle.status
+                return str(status)
+            settled = {"status": status, "updated_at": timezone.now()}
+            update_where(Battle, settled, {"id": battle_id})
+            return str(status)
 
 
 class Turn(models.Model):
@@ -449,3 +452,22 @@ class PromptLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prompt_hash[:12]} by {self.judge}"
+
+
+def _lock_status_sql() -> str:
+    """The battle's status, its row locked until the transaction ends (PostgreSQL; SQLite
+    serialises the transaction at its first write)."""
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = " " + connection.ops.for_update_sql()
+    return f"SELECT status FROM {table(Battle)} WHERE id = %s{lock}"
+
+
+def _latest_statuses_sql() -> str:
+    """The statuses of the completions of a battle's latest turn (the battle's key twice)."""
+    index = connection.ops.quote_name("index")
+    return (
+        f"SELECT c.status FROM {table(Completion)} c JOIN {table(Turn)} t ON t.id = c.turn_id "
+        f"WHERE t.battle_id = %s AND t.{index} = "
+        f"(SELECT MAX(l.{index}) FROM {table(Turn)} l WHERE l.battle_id = %s)"
+    )

@@ -48,6 +48,27 @@ def test_create_without_csrf_token_is_refused(
 
 
 @pytest.mark.parametrize(
+    ("origin", "status"), [("https://evil.example", 403), ("http://testserver", 201)]
+)
+def test_a_write_from_another_site_is_refused_even_with_the_token(
+    voter_client: VoterClient, secret_contenders: list[Contender], origin: str, status: int
+) -> None:
+    # The check is done by one middleware instance for every request: the same answer
+    # again and again, whatever came before.
+    for _ in range(2):
+        response = voter_client.http.post(
+            "/api/battles",
+            data='{"prompt": "hello"}',
+            content_type="application/json",
+            headers={"X-CSRFToken": voter_client.csrf_token, "Origin": origin},
+        )
+        assert response.status_code == status, response.content
+        if status == 403:
+            assert "CSRF" in response.json()["detail"]
+    assert Battle.objects.count() == (2 if status == 201 else 0)
+
+
+@pytest.mark.parametrize(
     ("body", "message"),
     [
         ({}, "prompt: Field required"),

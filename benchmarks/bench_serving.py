@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_serving.py [--levels 1,50,200,500] [--duration 20]
         [--scenario slow-0.05] [--max-tokens 30] [--silent-first SECONDS]
-        [--vote-voters 50] [--votes-per-voter 20] [--json PATH] [--services private|shared]
+        [--vote-voters 50] [--votes-per-voter 60] [--json PATH] [--services private|shared]
 
 Starts a private PostgreSQL (``max_connections`` 100) and a private Redis on free ports,
 the fake OpenAI-compatible server, one uvicorn process (``arena.asgi:application``) and
@@ -115,7 +115,7 @@ def main() -> int:
         help="voters whose battles each get a direct backend call beside them",
     )
     parser.add_argument("--vote-voters", type=int, default=50)
-    parser.add_argument("--votes-per-voter", type=int, default=20)
+    parser.add_argument("--votes-per-voter", type=int, default=60)
     parser.add_argument("--skip-votes", action="store_true", help="no separate votes phase")
     parser.add_argument(
         "--worker-concurrency",

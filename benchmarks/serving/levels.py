@@ -13,11 +13,11 @@ from .probes import (
     ConnectionPoller,
     CpuClock,
     Profiler,
-    connections_opened,
+    counters_since,
     db_query,
     load_average,
     log_errors_since,
-    opened_since,
+    server_counters,
     ttft_breakdown,
     votes_in_db,
     wait_quiet,
@@ -57,9 +57,9 @@ class LevelResult:
     peak_pg_connections: int = 0
     peak_pg_by_app: dict[str, int] = field(default_factory=dict)
     mean_pg_by_state: dict[str, float] = field(default_factory=dict)
-    # Connections opened during the level and its tail: new PostgreSQL sessions of the
-    # arena database, new connections accepted by Redis.
-    opened: dict[str, int] = field(default_factory=dict)
+    # During the level and its tail: new PostgreSQL sessions of the arena database, new
+    # connections accepted by Redis, rows read by sequential scans (server_counters).
+    counters: dict[str, int] = field(default_factory=dict)
     # Connections any server on this machine dropped because its accept queue was full
     # (machine-wide counter: other people's servers count too).
     listen_overflows: int = 0
@@ -81,7 +81,7 @@ def run_level(
 ) -> LevelResult:
     """One level: voters, connection poller, CPU and log accounting, vote check in the DB."""
     result = LevelResult(level=level)
-    opened0 = connections_opened(dsn, config.redis_url)
+    counters0 = server_counters(dsn, config.redis_url)
     overflows0 = listen_overflows()
     log_marks = {name: stack.log_size(name) for name in ("web", "worker", "fake")}
     poller = ConnectionPoller(dsn)
@@ -125,7 +125,7 @@ def run_level(
     result.mean_pg_by_state = poller.mean_by_state()
     result.still_generating_after = wait_quiet(dsn, quiet_timeout)
     time.sleep(1)  # statistics reach pg_stat_database within a second
-    result.opened = opened_since(dsn, config.redis_url, opened0)
+    result.counters = counters_since(dsn, config.redis_url, counters0)
     result.votes_in_db = votes_in_db(dsn, tally.accepted)
     result.lost_votes = result.votes_accepted - result.votes_in_db
     result.contenders_after = dict(

@@ -125,26 +125,30 @@ def db_query(dsn: str, sql: str, params: Any = None, retry_for: float = 30.0) ->
             time.sleep(0.5)
 
 
-def connections_opened(dsn: str, redis_url: str) -> dict[str, int]:
-    """Counters of connections ever opened: PostgreSQL sessions of our database (apart
-    from the benchmark's kept ones), and Redis connections received (server-wide)."""
+def server_counters(dsn: str, redis_url: str) -> dict[str, int]:
+    """Counters that only grow: PostgreSQL sessions of our database ever opened (apart
+    from the benchmark's kept ones), Redis connections received (server-wide), and rows
+    our database's tables gave to sequential scans (a hot statement that scans a whole
+    table shows up here, however fast the table still is)."""
     import redis
 
-    sessions = db_query(
-        dsn, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
-    )[0][0]
+    sessions, seq_rows = db_query(
+        dsn,
+        "SELECT (SELECT sessions FROM pg_stat_database WHERE datname = current_database()), "
+        "(SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables)",
+    )[0]
     client = redis.Redis.from_url(redis_url, socket_timeout=10)
     try:
         stats: dict[str, Any] = client.info("stats")  # type: ignore[assignment]
         received = stats["total_connections_received"]
     finally:
         client.close()
-    return {"pg": int(sessions), "redis": int(received)}
+    return {"pg": int(sessions), "redis": int(received), "seq_rows": int(seq_rows)}
 
 
-def opened_since(dsn: str, redis_url: str, before: dict[str, int]) -> dict[str, int]:
-    """Connections opened since ``before`` (a ``connections_opened`` reading)."""
-    now = connections_opened(dsn, redis_url)
+def counters_since(dsn: str, redis_url: str, before: dict[str, int]) -> dict[str, int]:
+    """How much each ``server_counters`` counter grew since ``before``."""
+    now = server_counters(dsn, redis_url)
     return {k: now[k] - before[k] for k in now}
 
 

@@ -171,7 +171,8 @@ def level_details(r: LevelResult) -> str:
         f"{fmt(r.battle_seconds.get('p95'))}s, TTFT samples: arena {r.ttft_samples}, "
         f"direct {r.direct_samples}, paired {r.paired_samples}; pg peak by app "
         f"{r.peak_pg_by_app}, mean by state {r.mean_pg_by_state}, connections "
-        f"opened: pg {r.opened.get('pg')}, redis {r.opened.get('redis')}, listen-queue "
+        f"opened: pg {r.counters.get('pg')}, redis {r.counters.get('redis')}, rows read by "
+        f"sequential scans {r.counters.get('seq_rows')}, listen-queue "
         f"overflows (machine-wide) {r.listen_overflows}, "
         f"still generating after {r.still_generating_after}, contenders {r.contenders_after}"
     ]
@@ -233,8 +234,9 @@ def votes_report(votes: VoteResult) -> list[str]:
     extra = [
         f"votes phase: {votes.votes_attempted} votes sent, pg peak by app "
         f"{votes.peak_pg_by_app}, mean by state {votes.mean_pg_by_state}, "
-        f"connections opened: pg {votes.opened.get('pg')}, "
-        f"redis {votes.opened.get('redis')}"
+        f"connections opened: pg {votes.counters.get('pg')}, "
+        f"redis {votes.counters.get('redis')}, rows read by sequential scans "
+        f"{votes.counters.get('seq_rows')}"
     ]
     if votes.prepare_failures:
         extra.append(f"    preparation failures: {votes.prepare_failures}")

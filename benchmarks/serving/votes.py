@@ -25,11 +25,11 @@ from .probes import (
     ConnectionPoller,
     CpuClock,
     Profiler,
-    connections_opened,
+    counters_since,
     db_query,
     load_average,
     log_errors_since,
-    opened_since,
+    server_counters,
     votes_in_db,
 )
 from .stack import Stack
@@ -56,7 +56,7 @@ class VoteResult:
     peak_pg_connections: int = 0
     peak_pg_by_app: dict[str, int] = field(default_factory=dict)
     mean_pg_by_state: dict[str, float] = field(default_factory=dict)
-    opened: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
     load_avg: list[float] = field(default_factory=list)
     log_errors: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
@@ -194,7 +194,7 @@ def run_vote_phase(
             (c, [i for i in battle_ids if settled.get(i) == "ready"]) for c, battle_ids in owned
         ]
         log_marks = {name: stack.log_size(name) for name in ("web", "worker")}
-        opened0 = connections_opened(dsn, config.redis_url)
+        counters0 = server_counters(dsn, config.redis_url)
         poller = ConnectionPoller(dsn)
         cpu = CpuClock(stack)
         cpu.start()
@@ -211,7 +211,7 @@ def run_vote_phase(
         result.profile = profiler.hottest()
         result.cpu_s = cpu.stop()
         time.sleep(1)  # statistics reach pg_stat_database within a second
-        result.opened = opened_since(dsn, config.redis_url, opened0)
+        result.counters = counters_since(dsn, config.redis_url, counters0)
     finally:
         loop.close()
         db_query(dsn, "UPDATE arena_contender SET provider_model = %s", [config.model])

@@ -35,6 +35,8 @@ from .probes import (
 from .stack import Stack
 from .stats import p50_p95_ms
 
+READY_SECONDS_PER_BATTLE = 0.05
+
 
 @dataclass
 class VoteResult:
@@ -183,7 +185,10 @@ def run_vote_phase(
         ids = [battle_id for _, battle_ids in owned for battle_id in battle_ids]
         result.battles_prepared = len(ids)
         result.prepare_failures = dict(prep.failures)
-        settled = wait_ready(dsn, ids, ready_timeout)
+        # Thousands of battles take the worker a while even with instant answers (about
+        # 10 ms of its CPU each); a vote phase that starts while it still generates
+        # shares the cores with it and votes on fewer battles.
+        settled = wait_ready(dsn, ids, max(ready_timeout, READY_SECONDS_PER_BATTLE * len(ids)))
         # Only ready battles are voted on; the others are preparation failures.
         result.not_ready = sum(1 for i in ids if settled.get(i) != "ready")
         if result.not_ready:

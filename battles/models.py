@@ -7,7 +7,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from arena.backends.base import Message
-from arena.db.rows import key, select_rows, table, update_where
+from arena.db.rows import for_update, key, select_rows, table, update_where
 from arena.models import Contender
 
 
@@ -172,7 +172,7 @@ class Battle(models.Model):
             status = locked[0][0]
             if status != BattleStatus.GENERATING:
                 return str(status)
-            statuses = {row[0] for row in select_rows(_latest_statuses_sql(), [battle_key] * 2)}
+            statuses = {row[0] for row in select_rows(_latest_statuses_sql(), [battle_key])}
             if CompletionStatus.FAILED in statuses:
                 status = BattleStatus.FAILED
             elif statuses == {CompletionStatus.DONE}:
@@ -455,19 +455,15 @@ class PromptLabel(models.Model):
 
 
 def _lock_status_sql() -> str:
-    """The battle's status, its row locked until the transaction ends (PostgreSQL; SQLite
-    serialises the transaction at its first write)."""
-    lock = ""
-    if connection.features.has_select_for_update:
-        lock = " " + connection.ops.for_update_sql()
-    return f"SELECT status FROM {table(Battle)} WHERE id = %s{lock}"
+    """The battle's status, its row locked until the transaction ends."""
+    return f"SELECT status FROM {table(Battle)} WHERE id = %s{for_update()}"
 
 
 def _latest_statuses_sql() -> str:
-    """The statuses of the completions of a battle's latest turn (the battle's key twice)."""
+    """The statuses of the completions of a battle's latest turn."""
     index = connection.ops.quote_name("index")
     return (
         f"SELECT c.status FROM {table(Completion)} c JOIN {table(Turn)} t ON t.id = c.turn_id "
         f"WHERE t.battle_id = %s AND t.{index} = "
-        f"(SELECT MAX(l.{index}) FROM {table(Turn)} l WHERE l.battle_id = %s)"
+        f"(SELECT MAX(l.{index}) FROM {table(Turn)} l WHERE l.battle_id = t.battle_id)"
     )

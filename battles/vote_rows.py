@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.db import connection
 
-from arena.db.rows import from_row, key, select_list, select_rows, table
+from arena.db.rows import for_update, from_row, key, select_list, select_rows, table
 from arena.models import Contender
 from battles.duplicates import duplicate_count_sql
 from battles.models import Battle, Completion, Turn
@@ -47,15 +47,12 @@ def lock_battle(battle_id: UUID) -> LockedBattle | None:
     contenders, the voter's flag and the prompt's count against the duplicate cap."""
     flag_sql, flag_params = flag_reason_sql("b")
     duplicates_sql, duplicates_params = duplicate_count_sql("b")
-    lock = ""
-    if connection.features.has_select_for_update:
-        lock = " " + connection.ops.for_update_sql(of=("b",))
     rows = select_rows(
         f"SELECT {select_list(Battle, 'b')}, {select_list(Contender, 'ca', _REVEAL_FIELDS)}, "
         f"{select_list(Contender, 'cb', _REVEAL_FIELDS)}, {flag_sql}, {duplicates_sql} "
         f"FROM {table(Battle)} b "
         f"JOIN {table(Contender)} ca ON ca.id = b.contender_a_id "
-        f"JOIN {table(Contender)} cb ON cb.id = b.contender_b_id WHERE b.id = %s{lock}",
+        f"JOIN {table(Contender)} cb ON cb.id = b.contender_b_id WHERE b.id = %s{for_update('b')}",
         [*flag_params, *duplicates_params, key(Battle, battle_id)],
     )
     if not rows:

@@ -49,6 +49,16 @@ def key(model: type[Model], pk: Any) -> Any:
     return field.get_db_prep_value(pk, _db())
 
 
+def for_update(*of: str) -> str:
+    """`` FOR UPDATE [OF ...]`` to end a SELECT that locks its rows until the transaction
+    ends, where the database locks rows (PostgreSQL); ``""`` elsewhere (SQLite serialises
+    the transaction at its first write)."""
+    db = _db()
+    if not db.features.has_select_for_update:
+        return ""
+    return " " + str(db.ops.for_update_sql(of=of))
+
+
 def select_rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """The rows of ``sql``; values are passed as ``params``, never formatted in."""
     db = _db()

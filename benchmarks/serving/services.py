@@ -35,8 +35,6 @@ class PrivateServices:
         # PostgreSQL's own defaults, as deployed: every commit is flushed to disk before
         # the vote is answered (the test suite's instances skip that, for speed).
         durable = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
-        if os.environ.get("BENCH_NONDURABLE"):
-            durable = {}
         self.pg = PrivatePostgres(max_connections=max_connections, settings=durable).start()
         self.redis = PrivateRedis().start()
         # The app logs in as an ordinary role, as deployed; the superuser's reserved
